@@ -1,0 +1,141 @@
+package dev.gefyra.oauth2demo.claims;
+
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.env.Environment;
+import org.springframework.stereotype.Component;
+
+/**
+ * Holds the claim mapping requests are served with, and replaces it after each
+ * environment refresh.
+ * <p>
+ * Spring Cloud cannot rebind records and resets beans before it rebinds them, so this
+ * binds the refreshed environment itself, validates the result, and swaps one reference:
+ * a request reads either the old snapshot or the new one, never a half-bound mapping. An
+ * invalid change keeps the last good snapshot and is kept as {@link #lastRejection()}.
+ */
+@Component
+public class ActiveClaimMapping {
+
+	private static final Log logger = LogFactory.getLog(ActiveClaimMapping.class);
+
+	private final Environment environment;
+
+	private final Clock clock;
+
+	private final AtomicReference<ClaimMappingSnapshot> current = new AtomicReference<>();
+
+	private final AtomicReference<@Nullable RejectedClaimMapping> lastRejection = new AtomicReference<>();
+
+	/**
+	 * The error of a rejection not yet followed by a valid mapping: the same error is
+	 * logged once.
+	 */
+	private @Nullable String outstandingError;
+
+	private final Counter reloads;
+
+	private final Counter rejects;
+
+	@Autowired
+	public ActiveClaimMapping(Environment environment, MeterRegistry meterRegistry) {
+		this(environment, meterRegistry, Clock.systemUTC());
+	}
+
+	ActiveClaimMapping(Environment environment, MeterRegistry meterRegistry, Clock clock) {
+		this.environment = environment;
+		this.clock = clock;
+		this.reloads = Counter.builder("claims.mapping.reloads")
+			.description("Claim mapping changes accepted after a refresh")
+			.register(meterRegistry);
+		this.rejects = Counter.builder("claims.mapping.rejects")
+			.description("Claim mappings refused as invalid")
+			.register(meterRegistry);
+		Gauge.builder("claims.mapping.revision", this, (mapping) -> mapping.snapshot().revision())
+			.description("Revision of the claim mapping being served")
+			.register(meterRegistry);
+		ClaimMapping initial = tryLoad();
+		if (initial == null) {
+			logger.warn("Serving the built-in claim mapping " + ClaimMapping.DEFAULT.fields()
+					+ " until a valid one is configured");
+			initial = ClaimMapping.DEFAULT;
+		}
+		this.current.set(new ClaimMappingSnapshot(initial, 1, clock.instant()));
+		logger.info("Claim mapping revision 1: " + initial.fields());
+	}
+
+	/**
+	 * The snapshot to serve a request with. Read it once per request.
+	 * @return the current snapshot
+	 */
+	public ClaimMappingSnapshot snapshot() {
+		return this.current.get();
+	}
+
+	/**
+	 * The last refused mapping, kept after a later valid change so its error can still be
+	 * read.
+	 * @return the last rejection, or {@code null} if there was none
+	 */
+	public @Nullable RejectedClaimMapping lastRejection() {
+		return this.lastRejection.get();
+	}
+
+	/**
+	 * Re-reads the mapping after Spring Cloud refreshed the environment (a ConfigMap
+	 * change seen by the Kubernetes change detector, or {@code /actuator/refresh}).
+	 * @param event the refresh's change event
+	 */
+	@EventListener(EnvironmentChangeEvent.class)
+	public synchronized void onEnvironmentChange(EnvironmentChangeEvent event) {
+		ClaimMapping candidate = tryLoad();
+		if (candidate == null) {
+			return;
+		}
+		ClaimMappingSnapshot previous = this.current.get();
+		if (candidate.equals(previous.mapping())) {
+			return;
+		}
+		ClaimMappingSnapshot next = new ClaimMappingSnapshot(candidate, previous.revision() + 1, this.clock.instant());
+		this.current.set(next);
+		this.reloads.increment();
+		logger.info("Claim mapping revision " + next.revision() + ": " + candidate.fields());
+	}
+
+	private synchronized @Nullable ClaimMapping tryLoad() {
+		ClaimsProperties settings = null;
+		try {
+			settings = ClaimMappingLoader.bind(this.environment);
+			ClaimMapping mapping = ClaimMapping.of(settings);
+			this.outstandingError = null;
+			return mapping;
+		}
+		catch (InvalidClaimMappingException ex) {
+			reject(settings, ex.getMessage());
+			return null;
+		}
+	}
+
+	private void reject(@Nullable ClaimsProperties settings, String error) {
+		this.lastRejection.set(new RejectedClaimMapping(settings, error, this.clock.instant()));
+		if (error.equals(this.outstandingError)) {
+			return;
+		}
+		this.outstandingError = error;
+		this.rejects.increment();
+		logger.error("Claim mapping rejected, still serving revision "
+				+ ((this.current.get() != null) ? this.current.get().revision() : "built-in") + ": " + error);
+	}
+
+}

@@ -1,0 +1,52 @@
+package dev.gefyra.oauth2demo.claims;
+
+import java.time.Instant;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code /actuator/claims}: which mapping is served, since when, and why the last refused
+ * one was refused.
+ */
+@Component
+@Endpoint(id = "claims")
+public class ClaimsEndpoint {
+
+	private final ActiveClaimMapping activeMapping;
+
+	public ClaimsEndpoint(ActiveClaimMapping activeMapping) {
+		this.activeMapping = activeMapping;
+	}
+
+	@ReadOperation
+	public ClaimsStatus status() {
+		ClaimMappingSnapshot snapshot = this.activeMapping.snapshot();
+		List<FieldMapping> mapping = snapshot.mapping()
+			.fields()
+			.stream()
+			.map((field) -> new FieldMapping(field.name(), field.claim().toString()))
+			.toList();
+		return new ClaimsStatus(mapping, snapshot.mapping().missing(), snapshot.revision(), snapshot.loadedAt(),
+				this.activeMapping.lastRejection());
+	}
+
+	/**
+	 * The endpoint's answer.
+	 *
+	 * @param mapping the served mapping, in response order
+	 * @param missing the value of absent claims
+	 * @param revision the served revision
+	 * @param loadedAt when it was accepted
+	 * @param lastRejected the last refused mapping and its error, if any
+	 */
+	public record ClaimsStatus(List<FieldMapping> mapping, String missing, long revision, Instant loadedAt,
+			@Nullable RejectedClaimMapping lastRejected) {
+
+	}
+
+}

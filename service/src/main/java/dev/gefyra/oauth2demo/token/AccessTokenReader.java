@@ -1,0 +1,110 @@
+package dev.gefyra.oauth2demo.token;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.security.oauth2.jwt.BadJwtException;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtException;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.client.WebClientException;
+import org.springframework.web.reactive.function.server.ServerRequest;
+
+/**
+ * Reads the access token the proxy forwards and returns its claims, verified as
+ * configured.
+ */
+@Component
+public class AccessTokenReader {
+
+	private static final String BEARER_PREFIX = "Bearer ";
+
+	private final ReactiveJwtDecoder decoder;
+
+	private final String header;
+
+	public AccessTokenReader(ReactiveJwtDecoder decoder, TokenProperties properties) {
+		this.decoder = decoder;
+		this.header = properties.header();
+	}
+
+	/**
+	 * The claims of the request's access token, as the token's JSON has them (timestamps
+	 * as epoch seconds).
+	 * @param request the request
+	 * @return the claims; empty when the request has no token; an error of
+	 * {@link InvalidAccessTokenException} for a bad token,
+	 * {@link TokenVerificationUnavailableException} when the issuer's keys cannot be
+	 * fetched
+	 */
+	public Mono<Map<String, Object>> claims(ServerRequest request) {
+		String token = tokenOf(request);
+		if (token == null) {
+			return Mono.empty();
+		}
+		return this.decoder.decode(token)
+			.map(AccessTokenReader::jsonClaims)
+			.onErrorMap(BadJwtException.class, (ex) -> new InvalidAccessTokenException(reason(ex), ex))
+			.onErrorMap(AccessTokenReader::isKeySourceFailure,
+					(ex) -> new TokenVerificationUnavailableException(String.valueOf(ex.getMessage()), ex));
+	}
+
+	/** OAuth2-Proxy forwards the bare token; a {@code Bearer } prefix is accepted too. */
+	private @Nullable String tokenOf(ServerRequest request) {
+		String value = request.headers().firstHeader(this.header);
+		if (value == null) {
+			return null;
+		}
+		value = value.strip();
+		if (value.regionMatches(true, 0, BEARER_PREFIX, 0, BEARER_PREFIX.length())) {
+			value = value.substring(BEARER_PREFIX.length()).strip();
+		}
+		return value.isEmpty() ? null : value;
+	}
+
+	/**
+	 * The JWKS could not be fetched: Spring reports this as a plain {@link JwtException}
+	 * or as an {@code IllegalStateException} wrapping the failed (or timed-out) WebClient
+	 * call.
+	 */
+	private static boolean isKeySourceFailure(Throwable ex) {
+		if (ex instanceof JwtException) {
+			return !(ex instanceof BadJwtException);
+		}
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof WebClientException || cause instanceof TimeoutException) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Spring's message alone can be as vague as "Failed to validate the token"; Nimbus's
+	 * cause says why.
+	 */
+	private static String reason(JwtException ex) {
+		Throwable cause = ex.getCause();
+		return (cause != null && cause.getMessage() != null) ? ex.getMessage() + ": " + cause.getMessage()
+				: String.valueOf(ex.getMessage());
+	}
+
+	/**
+	 * Spring's decoder turns {@code exp}, {@code iat}, {@code nbf} into Instants; answer
+	 * them as the token has them.
+	 */
+	private static Map<String, Object> jsonClaims(Jwt jwt) {
+		Map<String, Object> claims = new LinkedHashMap<>(jwt.getClaims().size());
+		jwt.getClaims()
+			.forEach((name, value) -> claims.put(name,
+					(value instanceof Instant instant) ? instant.getEpochSecond() : value));
+		return claims;
+	}
+
+}

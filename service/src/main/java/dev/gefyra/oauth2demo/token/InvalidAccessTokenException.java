@@ -1,0 +1,13 @@
+package dev.gefyra.oauth2demo.token;
+
+/**
+ * The request carried an access token that is malformed, not trusted or no longer valid:
+ * a client error (401).
+ */
+public class InvalidAccessTokenException extends RuntimeException {
+
+	public InvalidAccessTokenException(String message, Throwable cause) {
+		super(message, cause);
+	}
+
+}

@@ -1,0 +1,48 @@
+package dev.gefyra.oauth2demo.token;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+
+/**
+ * The {@code token.*} settings: where the access token arrives and how it is verified.
+ * Read once at start-up; a ConfigMap change to them takes effect on the next restart.
+ *
+ * @param header the request header carrying the raw access token
+ * @param verification {@code jwks} or {@code none}
+ * @param jwkSetUri the issuer's JWKS URL (the in-cluster Keycloak URL); required for
+ * {@code jwks}
+ * @param issuer the expected {@code iss} (the public realm URL); required for
+ * {@code jwks}
+ * @param audience an entry {@code aud} must contain
+ * @param clockSkew tolerance when checking {@code exp} and {@code nbf}
+ * @param algorithms the JWS algorithms accepted
+ * @param jwksTimeout how long a JWKS fetch may take before the request fails with 503
+ */
+@ConfigurationProperties("token")
+public record TokenProperties(@DefaultValue("X-Forwarded-Access-Token") String header,
+		@DefaultValue("jwks") TokenVerification verification, @Nullable URI jwkSetUri, @Nullable String issuer,
+		@DefaultValue("oauth2-demo") String audience, @DefaultValue("30s") Duration clockSkew,
+		@DefaultValue("RS256") List<SignatureAlgorithm> algorithms, @DefaultValue("5s") Duration jwksTimeout) {
+
+	public TokenProperties {
+		if (verification == TokenVerification.JWKS && (jwkSetUri == null || issuer == null || issuer.isBlank())) {
+			throw new IllegalArgumentException("token.verification=jwks needs token.jwk-set-uri and token.issuer "
+					+ "(the issuer's JWKS URL and its public realm URL); set them, or use token.verification=none "
+					+ "on a loopback address for local decoding only");
+		}
+		if (clockSkew.isNegative()) {
+			throw new IllegalArgumentException("token.clock-skew must not be negative");
+		}
+		if (algorithms.isEmpty()) {
+			throw new IllegalArgumentException("token.algorithms must name at least one JWS algorithm");
+		}
+	}
+
+}

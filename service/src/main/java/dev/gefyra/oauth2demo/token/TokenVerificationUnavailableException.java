@@ -1,0 +1,13 @@
+package dev.gefyra.oauth2demo.token;
+
+/**
+ * The token could not be checked because the issuer's keys could not be fetched: not the
+ * client's fault (503).
+ */
+public class TokenVerificationUnavailableException extends RuntimeException {
+
+	public TokenVerificationUnavailableException(String message, Throwable cause) {
+		super(message, cause);
+	}
+
+}

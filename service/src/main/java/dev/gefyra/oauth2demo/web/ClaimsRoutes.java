@@ -1,0 +1,44 @@
+package dev.gefyra.oauth2demo.web;
+
+import dev.gefyra.oauth2demo.token.InvalidAccessTokenException;
+import dev.gefyra.oauth2demo.token.TokenVerificationUnavailableException;
+
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.server.RequestPredicate;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import static org.springframework.web.reactive.function.server.RouterFunctions.route;
+
+/**
+ * Maps the service's routes to {@link ClaimsHandler} and token failures to problem
+ * responses.
+ */
+@Configuration(proxyBeanMethods = false)
+public class ClaimsRoutes {
+
+	@Bean
+	public RouterFunction<ServerResponse> claimsRouter(ClaimsHandler handler, ApplicationContext context) {
+		return route()
+			.nest(servedBy(context),
+					(routes) -> routes.GET("/", handler::hello)
+						.GET("/items/{item_id}", handler::item)
+						.GET("/me", handler::me))
+			.onError(InvalidAccessTokenException.class, (ex, request) -> Problems.invalidToken(ex.getMessage()))
+			.onError(TokenVerificationUnavailableException.class,
+					(ex, request) -> Problems.unavailable("Token verification unavailable",
+							"The issuer's signing keys could not be fetched; try again shortly"))
+			.build();
+	}
+
+	/**
+	 * The actuator's child context on the management port also picks up router functions
+	 * of this context: keep business routes off that port.
+	 */
+	private static RequestPredicate servedBy(ApplicationContext context) {
+		return (request) -> request.exchange().getApplicationContext() == context;
+	}
+
+}

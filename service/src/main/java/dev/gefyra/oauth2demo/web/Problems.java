@@ -1,0 +1,52 @@
+package dev.gefyra.oauth2demo.web;
+
+import reactor.core.publisher.Mono;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/**
+ * RFC 9457 {@code application/problem+json} responses for the mistakes a client can make,
+ * and for a verification that cannot be done right now.
+ */
+final class Problems {
+
+	private Problems() {
+	}
+
+	static Mono<ServerResponse> badRequest(String title, String detail) {
+		return respond(ServerResponse.status(HttpStatus.BAD_REQUEST), HttpStatus.BAD_REQUEST, title, detail);
+	}
+
+	/** RFC 6750: a rejected bearer token is a 401 naming {@code invalid_token}. */
+	static Mono<ServerResponse> invalidToken(String detail) {
+		ServerResponse.BodyBuilder builder = ServerResponse.status(HttpStatus.UNAUTHORIZED)
+			.header(HttpHeaders.WWW_AUTHENTICATE,
+					"Bearer error=\"invalid_token\", error_description=\"" + quotable(detail) + "\"");
+		return respond(builder, HttpStatus.UNAUTHORIZED, "Invalid access token", detail);
+	}
+
+	static Mono<ServerResponse> unavailable(String title, String detail) {
+		return respond(ServerResponse.status(HttpStatus.SERVICE_UNAVAILABLE), HttpStatus.SERVICE_UNAVAILABLE, title,
+				detail);
+	}
+
+	private static Mono<ServerResponse> respond(ServerResponse.BodyBuilder builder, HttpStatus status, String title,
+			String detail) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+		problem.setTitle(title);
+		return builder.contentType(MediaType.APPLICATION_PROBLEM_JSON).bodyValue(problem);
+	}
+
+	/**
+	 * A header value must stay one quoted-string: no quotes, backslashes or control
+	 * characters.
+	 */
+	private static String quotable(String text) {
+		return text.replaceAll("[\"\\\\\\p{Cntrl}]", "'").replaceAll("[^\\x20-\\x7e]", "?");
+	}
+
+}

@@ -1,0 +1,87 @@
+package dev.gefyra.oauth2demo.claims;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ActiveClaimMappingTests {
+
+	private final Map<String, Object> configMap = new HashMap<>(
+			Map.of("claims.mapping[0].field", "Email", "claims.mapping[0].claim", "email"));
+
+	private final StandardEnvironment environment = new StandardEnvironment();
+
+	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+	ActiveClaimMappingTests() {
+		this.environment.getPropertySources().addFirst(new MapPropertySource("configmap", this.configMap));
+	}
+
+	@Test
+	void startShouldServeConfiguredMappingAsRevisionOne() {
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		assertThat(active.snapshot().revision()).isEqualTo(1);
+		assertThat(active.snapshot().mapping()).isEqualTo(ClaimMapping.DEFAULT);
+		assertThat(active.lastRejection()).isNull();
+	}
+
+	@Test
+	void changeShouldBeServedAsNextRevision() {
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		this.configMap.put("claims.mapping[0].field", "Mail");
+		refresh(active);
+		assertThat(active.snapshot().revision()).isEqualTo(2);
+		assertThat(active.snapshot().mapping().apply(Map.of("email", "x"))).containsExactly(Map.entry("Mail", "x"));
+		assertThat(this.meters.counter("claims.mapping.reloads").count()).isEqualTo(1);
+		assertThat(this.meters.get("claims.mapping.revision").gauge().value()).isEqualTo(2);
+	}
+
+	@Test
+	void refreshWithoutChangeShouldKeepRevision() {
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		ClaimMappingSnapshot before = active.snapshot();
+		refresh(active);
+		assertThat(active.snapshot()).isSameAs(before);
+		assertThat(this.meters.counter("claims.mapping.reloads").count()).isZero();
+	}
+
+	@Test
+	void invalidChangeShouldKeepLastGoodMappingAndBeReported() {
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		this.configMap.put("claims.mapping[0].claim", "realm_access..roles");
+		refresh(active);
+		refresh(active);
+		assertThat(active.snapshot().revision()).isEqualTo(1);
+		assertThat(active.snapshot().mapping()).isEqualTo(ClaimMapping.DEFAULT);
+		assertThat(active.lastRejection()).isNotNull();
+		assertThat(active.lastRejection().error()).contains("empty segment");
+		assertThat(active.lastRejection().settings().mapping())
+			.containsExactly(new FieldMapping("Email", "realm_access..roles"));
+		assertThat(this.meters.counter("claims.mapping.rejects").count()).as("the same error counts once").isEqualTo(1);
+		this.configMap.put("claims.mapping[0].claim", "mail");
+		refresh(active);
+		assertThat(active.snapshot().revision()).isEqualTo(2);
+	}
+
+	@Test
+	void invalidMappingAtStartShouldServeBuiltInDefault() {
+		this.configMap.put("claims.mapping[0].field", "");
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		assertThat(active.snapshot().mapping()).isEqualTo(ClaimMapping.DEFAULT);
+		assertThat(active.lastRejection().error()).contains("claims.mapping[0].field is empty");
+	}
+
+	private void refresh(ActiveClaimMapping active) {
+		active.onEnvironmentChange(new EnvironmentChangeEvent(Set.of("claims.mapping[0].field")));
+	}
+
+}

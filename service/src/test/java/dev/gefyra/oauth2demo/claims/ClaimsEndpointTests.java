@@ -1,0 +1,115 @@
+package dev.gefyra.oauth2demo.claims;
+
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The management port: probes, Prometheus metrics and {@code /actuator/claims}.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "management.server.port=0", "token.verification=none" })
+@DirtiesContext
+class ClaimsEndpointTests {
+
+	@LocalManagementPort
+	private int managementPort;
+
+	@Autowired
+	private ConfigurableEnvironment environment;
+
+	@Autowired
+	private ActiveClaimMapping activeMapping;
+
+	private WebTestClient management() {
+		return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + this.managementPort).build();
+	}
+
+	@Test
+	void probesShouldBeUp() {
+		management().get()
+			.uri("/actuator/health/liveness")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo("UP");
+		management().get()
+			.uri("/actuator/health/readiness")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo("UP");
+	}
+
+	@Test
+	void claimsEndpointShouldShowActiveMappingThenRejection() {
+		management().get()
+			.uri("/actuator/claims")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.mapping[0].field")
+			.isEqualTo("Email")
+			.jsonPath("$.mapping[0].claim")
+			.isEqualTo("email")
+			.jsonPath("$.missing")
+			.isEqualTo("not given")
+			.jsonPath("$.revision")
+			.isEqualTo(1)
+			.jsonPath("$.loadedAt")
+			.isNotEmpty();
+		this.environment.getPropertySources()
+			.addFirst(new MapPropertySource("broken-configmap",
+					Map.of("claims.mapping[0].field", "Email", "claims.mapping[0].claim", "email.")));
+		this.activeMapping.onEnvironmentChange(new EnvironmentChangeEvent(Set.of("claims.mapping[0].claim")));
+		management().get()
+			.uri("/actuator/claims")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.revision")
+			.isEqualTo(1)
+			.jsonPath("$.mapping[0].claim")
+			.isEqualTo("email")
+			.jsonPath("$.lastRejected.error")
+			.value((String error) -> assertThat(error).contains("empty segment"))
+			.jsonPath("$.lastRejected.settings.mapping[0].claim")
+			.isEqualTo("email.")
+			.jsonPath("$.lastRejected.rejectedAt")
+			.isNotEmpty();
+		management().get()
+			.uri("/actuator/prometheus")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(String.class)
+			.value((metrics) -> assertThat(metrics).contains("claims_mapping_rejects_total")
+				.contains("claims_mapping_reloads_total")
+				.contains("claims_mapping_revision"));
+	}
+
+	@Test
+	void managementPortShouldServeNoBusinessRoutes() {
+		management().get().uri("/items/1").exchange().expectStatus().isNotFound();
+	}
+
+}

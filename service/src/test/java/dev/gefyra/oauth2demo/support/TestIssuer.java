@@ -1,0 +1,189 @@
+package dev.gefyra.oauth2demo.support;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * A stand-in for Keycloak in tests: an RSA signing key, its JWKS served over HTTP on
+ * loopback, and real RS256 tokens shaped like Keycloak's (issuer, audience, email, nested
+ * {@code realm_access}).
+ */
+public final class TestIssuer implements AutoCloseable {
+
+	public static final String ISSUER = "http://keycloak.test/realms/demo";
+
+	public static final String AUDIENCE = "oauth2-demo";
+
+	private final AtomicReference<RSAKey> signingKey = new AtomicReference<>(newKey());
+
+	private final AtomicInteger jwksRequests = new AtomicInteger();
+
+	private final HttpServer server;
+
+	private TestIssuer(HttpServer server) {
+		this.server = server;
+	}
+
+	/**
+	 * Starts the JWKS server on an ephemeral loopback port.
+	 * @return the running issuer
+	 */
+	public static TestIssuer start() {
+		try {
+			HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+			TestIssuer issuer = new TestIssuer(server);
+			server.createContext("/jwks", (exchange) -> {
+				issuer.jwksRequests.incrementAndGet();
+				byte[] body = new JWKSet(issuer.signingKey.get().toPublicJWK()).toString()
+					.getBytes(StandardCharsets.UTF_8);
+				exchange.getResponseHeaders().set("Content-Type", "application/json");
+				exchange.sendResponseHeaders(200, body.length);
+				try (OutputStream out = exchange.getResponseBody()) {
+					out.write(body);
+				}
+			});
+			server.start();
+			return issuer;
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("cannot start the test JWKS server", ex);
+		}
+	}
+
+	public URI jwkSetUri() {
+		return URI.create("http://127.0.0.1:" + this.server.getAddress().getPort() + "/jwks");
+	}
+
+	public int jwksRequests() {
+		return this.jwksRequests.get();
+	}
+
+	/**
+	 * Replaces the signing key, as a Keycloak key rotation does; the JWKS serves only the
+	 * new key.
+	 */
+	public void rotateKey() {
+		this.signingKey.set(newKey());
+	}
+
+	/**
+	 * The claims of a valid token for the demo user; customize them to make it invalid or
+	 * different.
+	 * @return a claims builder
+	 */
+	public static JWTClaimsSet.Builder validClaims() {
+		Instant now = Instant.now();
+		return new JWTClaimsSet.Builder().issuer(ISSUER)
+			.audience(List.of(AUDIENCE, "account"))
+			.subject("f:4e3b1c9a:john")
+			.issueTime(Date.from(now))
+			.expirationTime(Date.from(now.plus(Duration.ofMinutes(5))))
+			.jwtID(UUID.randomUUID().toString())
+			.claim("email", "john@gefyra.dev")
+			.claim("email_verified", true)
+			.claim("preferred_username", "john")
+			.claim("realm_access", Map.of("roles", List.of("offline_access", "demo-user")));
+	}
+
+	/** A valid token for the demo user. */
+	public String token() {
+		return token((claims) -> {
+		});
+	}
+
+	/** A token signed by this issuer with the given changes to {@link #validClaims()}. */
+	public String token(Consumer<JWTClaimsSet.Builder> customizer) {
+		JWTClaimsSet.Builder claims = validClaims();
+		customizer.accept(claims);
+		return sign(claims.build(), this.signingKey.get());
+	}
+
+	/**
+	 * A well-formed token for the demo user, signed by a key this issuer never published
+	 * under the same kid.
+	 */
+	public String tokenSignedByAnotherKey() {
+		RSAKey forger = newKey(this.signingKey.get().getKeyID());
+		return sign(validClaims().build(), forger);
+	}
+
+	/** An unsigned token: {@code alg: none}. */
+	public static String unsignedToken() {
+		return new PlainJWT(validClaims().build()).serialize();
+	}
+
+	/**
+	 * Algorithm confusion: HS256 with the issuer's public key bytes as the HMAC secret.
+	 */
+	public String tokenHmacSignedWithPublicKey() {
+		try {
+			SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT)
+				.keyID(this.signingKey.get().getKeyID())
+				.build(), validClaims().build());
+			jwt.sign(new MACSigner(this.signingKey.get().toRSAPublicKey().getEncoded()));
+			return jwt.serialize();
+		}
+		catch (JOSEException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static String sign(JWTClaimsSet claims, RSAKey key) {
+		try {
+			SignedJWT jwt = new SignedJWT(
+					new JWSHeader.Builder(JWSAlgorithm.RS256).type(JOSEObjectType.JWT).keyID(key.getKeyID()).build(),
+					claims);
+			jwt.sign(new RSASSASigner(key));
+			return jwt.serialize();
+		}
+		catch (JOSEException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static RSAKey newKey() {
+		return newKey(UUID.randomUUID().toString());
+	}
+
+	private static RSAKey newKey(String keyId) {
+		try {
+			return new RSAKeyGenerator(2048).keyID(keyId).generate();
+		}
+		catch (JOSEException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	@Override
+	public void close() {
+		this.server.stop(0);
+	}
+
+}

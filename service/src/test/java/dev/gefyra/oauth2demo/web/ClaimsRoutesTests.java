@@ -1,0 +1,310 @@
+package dev.gefyra.oauth2demo.web;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+
+import dev.gefyra.oauth2demo.support.TestIssuer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The routes over HTTP, with real RS256 tokens checked against a JWKS served on loopback.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "management.server.port=0", "claims.mapping[0].field=Email", "claims.mapping[0].claim=email",
+				"claims.mapping[1].field=username", "claims.mapping[1].claim=preferred_username",
+				"claims.mapping[2].field=roles", "claims.mapping[2].claim=realm_access.roles",
+				"claims.mapping[3].field=verified", "claims.mapping[3].claim=email_verified" })
+@AutoConfigureWebTestClient
+class ClaimsRoutesTests {
+
+	private static final TestIssuer issuer = TestIssuer.start();
+
+	private static final String HEADER = "X-Forwarded-Access-Token";
+
+	@Autowired
+	private WebTestClient client;
+
+	@DynamicPropertySource
+	static void issuerProperties(DynamicPropertyRegistry registry) {
+		registry.add("token.jwk-set-uri", issuer::jwkSetUri);
+		registry.add("token.issuer", () -> TestIssuer.ISSUER);
+	}
+
+	@AfterAll
+	static void stopIssuer() {
+		issuer.close();
+	}
+
+	@Test
+	void rootShouldGreet() {
+		this.client.get().uri("/").exchange().expectStatus().isOk().expectBody().json("{\"Hello\":\"World\"}", true);
+	}
+
+	@Test
+	void itemWithValidTokenShouldAnswerMappedClaimsInOrder() {
+		this.client.get()
+			.uri("/items/123")
+			.header(HEADER, issuer.token())
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(String.class)
+			.isEqualTo("{\"item_id\":123,\"Email\":\"john@gefyra.dev\",\"username\":\"john\","
+					+ "\"roles\":[\"offline_access\",\"demo-user\"],\"verified\":true}");
+	}
+
+	@Test
+	void itemShouldReadClaimEmailNotEmail() {
+		String token = issuer.token((claims) -> claims.claim("email", null).claim("Email", "wrong@gefyra.dev"));
+		this.client.get()
+			.uri("/items/1")
+			.header(HEADER, token)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.Email")
+			.isEqualTo("not given");
+	}
+
+	@Test
+	void itemWhenClaimsMissingShouldSayNotGiven() {
+		String token = issuer.token((claims) -> claims.claim("realm_access", null).claim("preferred_username", null));
+		this.client.get()
+			.uri("/items/7")
+			.header(HEADER, token)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.json("{\"item_id\":7,\"Email\":\"john@gefyra.dev\",\"username\":\"not given\",\"roles\":\"not given\","
+					+ "\"verified\":true}", true);
+	}
+
+	@Test
+	void itemWhenNoTokenShouldSayNotGiven() {
+		this.client.get()
+			.uri("/items/123")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.json("{\"item_id\":123,\"Email\":\"not given\",\"username\":\"not given\",\"roles\":\"not given\","
+					+ "\"verified\":\"not given\"}", true);
+	}
+
+	@Test
+	void itemWhenBlankTokenHeaderShouldSayNotGiven() {
+		this.client.get()
+			.uri("/items/123")
+			.header(HEADER, "")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.Email")
+			.isEqualTo("not given");
+	}
+
+	@Test
+	void itemWithBearerPrefixShouldBeAccepted() {
+		this.client.get()
+			.uri("/items/1")
+			.header(HEADER, "Bearer " + issuer.token())
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.Email")
+			.isEqualTo("john@gefyra.dev");
+	}
+
+	@Test
+	void meShouldAnswerTokenClaimsAsInTheTokenAndMappedView() {
+		Instant expiry = Instant.now().plusSeconds(120);
+		String token = issuer.token((claims) -> claims.expirationTime(Date.from(expiry)));
+		this.client.get()
+			.uri("/me")
+			.header(HEADER, token)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.Token.email")
+			.isEqualTo("john@gefyra.dev")
+			.jsonPath("$.Token.exp")
+			.isEqualTo(expiry.getEpochSecond())
+			.jsonPath("$.Token.aud[0]")
+			.isEqualTo("oauth2-demo")
+			.jsonPath("$.Token.realm_access.roles[1]")
+			.isEqualTo("demo-user")
+			.jsonPath("$.mapped.Email")
+			.isEqualTo("john@gefyra.dev");
+	}
+
+	@Test
+	void meWhenNoTokenShouldSayNotGiven() {
+		this.client.get()
+			.uri("/me")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.Token")
+			.isEqualTo("not given")
+			.jsonPath("$.mapped.Email")
+			.isEqualTo("not given");
+	}
+
+	@Test
+	void expiredTokenShouldBeUnauthorized() {
+		Instant past = Instant.now().minus(Duration.ofMinutes(10));
+		assertInvalidToken(
+				issuer.token(
+						(claims) -> claims.issueTime(Date.from(past.minusSeconds(60))).expirationTime(Date.from(past))),
+				"expired");
+	}
+
+	@Test
+	void tokenExpiredWithinClockSkewShouldBeAccepted() {
+		Instant justNow = Instant.now().minusSeconds(5);
+		this.client.get()
+			.uri("/items/1")
+			.header(HEADER,
+					issuer.token((claims) -> claims.issueTime(Date.from(justNow.minusSeconds(300)))
+						.expirationTime(Date.from(justNow))))
+			.exchange()
+			.expectStatus()
+			.isOk();
+	}
+
+	@Test
+	void tokenWithoutExpiryShouldBeUnauthorized() {
+		assertInvalidToken(issuer.token((claims) -> claims.expirationTime(null)), "exp");
+	}
+
+	@Test
+	void notYetValidTokenShouldBeUnauthorized() {
+		assertInvalidToken(
+				issuer.token((claims) -> claims.notBeforeTime(Date.from(Instant.now().plus(Duration.ofMinutes(10))))),
+				"used before");
+	}
+
+	@Test
+	void wrongIssuerShouldBeUnauthorized() {
+		assertInvalidToken(issuer.token((claims) -> claims.issuer("http://evil.test/realms/demo")), "iss");
+	}
+
+	@Test
+	void wrongAudienceShouldBeUnauthorized() {
+		assertInvalidToken(issuer.token((claims) -> claims.audience("account")), "aud");
+	}
+
+	@Test
+	void tokenSignedByAnotherKeyShouldBeUnauthorized() {
+		assertInvalidToken(issuer.tokenSignedByAnotherKey(), "Invalid signature");
+	}
+
+	@Test
+	void unsignedTokenShouldBeUnauthorized() {
+		assertInvalidToken(TestIssuer.unsignedToken(), "algorithm");
+	}
+
+	@Test
+	void hmacTokenKeyedWithThePublicKeyShouldBeUnauthorized() {
+		assertInvalidToken(issuer.tokenHmacSignedWithPublicKey(), "");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "garbage", "a.b.c", "eyJhbGciOiJSUzI1NiJ9.%%%.sig", "...", "Bearer" })
+	void malformedTokenShouldBeUnauthorized(String token) {
+		assertInvalidToken(token, "");
+	}
+
+	@Test
+	void tokenFromRotatedKeyShouldBeAcceptedAfterJwksRefresh() {
+		this.client.get().uri("/items/1").header(HEADER, issuer.token()).exchange().expectStatus().isOk();
+		int fetchesBefore = issuer.jwksRequests();
+		issuer.rotateKey();
+		this.client.get()
+			.uri("/items/1")
+			.header(HEADER, issuer.token())
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.Email")
+			.isEqualTo("john@gefyra.dev");
+		assertThat(issuer.jwksRequests()).isGreaterThan(fetchesBefore);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "abc", "12.5", "2147483648", "-2147483649", "99999999999999999999", "1e3", "%20" })
+	void invalidItemIdShouldBeBadRequestProblem(String id) {
+		this.client.get()
+			.uri("/items/" + id)
+			.header(HEADER, issuer.token())
+			.exchange()
+			.expectStatus()
+			.isBadRequest()
+			.expectHeader()
+			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo(400)
+			.jsonPath("$.title")
+			.isEqualTo("Invalid item_id")
+			.jsonPath("$.detail")
+			.value((String detail) -> assertThat(detail).startsWith("item_id must be an integer"));
+	}
+
+	@Test
+	void itemIdAtIntBoundsShouldBeAccepted() {
+		this.client.get()
+			.uri("/items/-2147483648")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.item_id")
+			.isEqualTo(Integer.MIN_VALUE);
+	}
+
+	private void assertInvalidToken(String token, String reason) {
+		this.client.get()
+			.uri("/items/123")
+			.header(HEADER, token)
+			.exchange()
+			.expectStatus()
+			.isUnauthorized()
+			.expectHeader()
+			.value(HttpHeaders.WWW_AUTHENTICATE,
+					(value) -> assertThat(value).startsWith("Bearer error=\"invalid_token\""))
+			.expectHeader()
+			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo(401)
+			.jsonPath("$.title")
+			.isEqualTo("Invalid access token")
+			.jsonPath("$.detail")
+			.value((String detail) -> assertThat(detail).contains(reason));
+	}
+
+}
