@@ -1,0 +1,280 @@
+package dev.gefyra.oauth2demo.claims;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.gefyra.oauth2demo.support.TestIssuer;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.cloud.kubernetes.commons.config.reload.ConfigurationChangeDetector;
+import org.springframework.cloud.kubernetes.fabric8.config.reload.Fabric8EventBasedConfigMapChangeDetector;
+import org.springframework.context.ApplicationContext;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * ConfigMap changes reach a running service through Spring Cloud Kubernetes' event-based
+ * detector, against fabric8's mock API server in CRUD mode (a real HTTP server speaking
+ * the Kubernetes API, watches included).
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@ActiveProfiles("kubemock")
+@DirtiesContext
+class ConfigMapReloadIT {
+
+	private static final String NAMESPACE = "claims-it";
+
+	private static final Duration RELOAD_DEADLINE = Duration.ofSeconds(5);
+
+	private static final Set<String> API_SERVER_PROPERTIES = Set.of("kubernetes.master",
+			"kubernetes.auth.tryKubeConfig", "kubernetes.auth.tryServiceAccount", "kubernetes.trust.certificates",
+			"kubernetes.namespace");
+
+	private static final String MAPPING_A = """
+			claims:
+			  mapping:
+			    - field: Mail
+			      claim: email
+			    - field: user
+			      claim: preferred_username
+			""";
+
+	private static final String MAPPING_B = """
+			claims:
+			  mapping:
+			    - field: user
+			      claim: preferred_username
+			    - field: roles
+			      claim: realm_access.roles
+			    - field: Mail
+			      claim: email
+			  missing: "-"
+			""";
+
+	private static final String MAPPING_INVALID = """
+			claims:
+			  mapping:
+			    - field: Mail
+			      claim: email..address
+			""";
+
+	private static final String MAPPING_ONLY_MAIL = """
+			claims:
+			  mapping:
+			    - field: Mail
+			      claim: email
+			""";
+
+	private static final String BODY_A = "{\"item_id\":1,\"Mail\":\"john@gefyra.dev\",\"user\":\"john\"}";
+
+	private static final String BODY_B = "{\"item_id\":1,\"user\":\"john\",\"roles\":[\"offline_access\",\"demo-user\"],"
+			+ "\"Mail\":\"john@gefyra.dev\"}";
+
+	private static final KubernetesMockServer apiServer = new KubernetesMockServer(new Context(), new MockWebServer(),
+			new HashMap<>(), new KubernetesCrudDispatcher(List.of()), false);
+
+	private static KubernetesClient kubernetes;
+
+	private static TestIssuer issuer;
+
+	@Autowired
+	private ApplicationContext context;
+
+	@LocalServerPort
+	private int port;
+
+	@LocalManagementPort
+	private int managementPort;
+
+	@BeforeAll
+	static void startApiServer() {
+		apiServer.init(InetAddress.getLoopbackAddress(), 0);
+		kubernetes = apiServer.createClient();
+		// System properties survive Spring Cloud's environment rebuild;
+		// @DynamicPropertySource values do not.
+		System.setProperty("kubernetes.master", kubernetes.getMasterUrl().toString());
+		System.setProperty("kubernetes.auth.tryKubeConfig", "false");
+		System.setProperty("kubernetes.auth.tryServiceAccount", "false");
+		System.setProperty("kubernetes.trust.certificates", "true");
+		System.setProperty("kubernetes.namespace", NAMESPACE);
+		issuer = TestIssuer.start();
+	}
+
+	@AfterAll
+	static void stopApiServer() {
+		API_SERVER_PROPERTIES.forEach(System::clearProperty);
+		issuer.close();
+		kubernetes.close();
+		apiServer.destroy();
+	}
+
+	@Test
+	void eventBasedConfigMapDetectorShouldBeActive() {
+		assertThat(this.context.getBeansOfType(ConfigurationChangeDetector.class).values())
+			.hasExactlyElementsOfTypes(Fabric8EventBasedConfigMapChangeDetector.class);
+	}
+
+	@Test
+	void configMapChangesShouldBeServedWithoutRestart() throws Exception {
+		WebTestClient app = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + this.port).build();
+		String token = issuer.token();
+
+		applyConfigMap(MAPPING_A);
+		awaitItemBody(app, token, BODY_A);
+
+		RequestLoop loop = new RequestLoop(this.port, token);
+		loop.start();
+		try {
+			applyConfigMap(MAPPING_B);
+			awaitItemBody(app, token, BODY_B);
+			loop.awaitBodiesSeen(BODY_B);
+		}
+		finally {
+			loop.stop();
+		}
+		assertThat(loop.failures).as("non-200 answers during the swap").isEmpty();
+		assertThat(loop.bodies.keySet()).as("every answer is A or B, never a mix").isSubsetOf(BODY_A, BODY_B);
+		assertThat(loop.bodies.keySet()).contains(BODY_B);
+		long revisionB = status().revision();
+
+		applyConfigMap(MAPPING_INVALID);
+		await().atMost(RELOAD_DEADLINE).untilAsserted(() -> {
+			RejectedClaimMapping rejected = status().lastRejected();
+			assertThat(rejected).isNotNull();
+			assertThat(rejected.error()).contains("claim path 'email..address' has an empty segment");
+		});
+		assertItemBody(app, token, BODY_B);
+		assertThat(status().revision()).isEqualTo(revisionB);
+
+		applyConfigMap(MAPPING_ONLY_MAIL);
+		awaitItemBody(app, token, "{\"item_id\":1,\"Mail\":\"john@gefyra.dev\"}");
+		assertThat(status().revision()).isEqualTo(revisionB + 1);
+		assertThat(status().mapping()).containsExactly(new FieldMapping("Mail", "email"));
+	}
+
+	private void applyConfigMap(String applicationYaml) {
+		ConfigMap configMap = new ConfigMapBuilder().withNewMetadata()
+			.withName("oauth2-demo")
+			.withNamespace(NAMESPACE)
+			.endMetadata()
+			.addToData("application.yaml", applicationYaml)
+			.build();
+		kubernetes.configMaps().inNamespace(NAMESPACE).resource(configMap).createOr(NonDeletingOperation::update);
+	}
+
+	private ClaimsEndpoint.ClaimsStatus status() {
+		return WebClient.create("http://127.0.0.1:" + this.managementPort)
+			.get()
+			.uri("/actuator/claims")
+			.retrieve()
+			.bodyToMono(ClaimsEndpoint.ClaimsStatus.class)
+			.block(Duration.ofSeconds(5));
+	}
+
+	private static void awaitItemBody(WebTestClient app, String token, String body) {
+		await().atMost(RELOAD_DEADLINE)
+			.pollInterval(Duration.ofMillis(50))
+			.untilAsserted(() -> assertItemBody(app, token, body));
+	}
+
+	private static void assertItemBody(WebTestClient app, String token, String body) {
+		app.get()
+			.uri("/items/1")
+			.header("X-Forwarded-Access-Token", token)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(String.class)
+			.isEqualTo(body);
+	}
+
+	/** Requests /items/1 back to back from another thread and records every answer. */
+	private static final class RequestLoop {
+
+		private final WebClient client;
+
+		private final String token;
+
+		private final Map<String, Integer> bodies = new ConcurrentHashMap<>();
+
+		private final List<String> failures = new CopyOnWriteArrayList<>();
+
+		private final AtomicBoolean running = new AtomicBoolean(true);
+
+		private final Thread thread;
+
+		RequestLoop(int port, String token) {
+			this.client = WebClient.create("http://127.0.0.1:" + port);
+			this.token = token;
+			this.thread = new Thread(this::run, "request-loop");
+		}
+
+		void start() {
+			this.thread.start();
+		}
+
+		private void run() {
+			// Bounded: stops when told to, and never runs past 30 s or 20 000 requests.
+			long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+			for (int i = 0; i < 20_000 && this.running.get() && System.nanoTime() < deadline; i++) {
+				try {
+					var response = this.client.get()
+						.uri("/items/1")
+						.header("X-Forwarded-Access-Token", this.token)
+						.retrieve()
+						.toEntity(String.class)
+						.block(Duration.ofSeconds(5));
+					if (response.getStatusCode().value() != 200 || response.getBody() == null) {
+						this.failures.add(response.getStatusCode() + " " + response.getBody());
+					}
+					else {
+						this.bodies.merge(response.getBody(), 1, Integer::sum);
+					}
+				}
+				catch (RuntimeException ex) {
+					this.failures.add(ex.toString());
+				}
+			}
+		}
+
+		/** A few answers after the swap, so the loop has really seen it. */
+		void awaitBodiesSeen(String body) {
+			int seen = this.bodies.getOrDefault(body, 0);
+			await().atMost(RELOAD_DEADLINE).until(() -> this.bodies.getOrDefault(body, 0) >= seen + 20);
+		}
+
+		void stop() throws InterruptedException {
+			this.running.set(false);
+			this.thread.join(Duration.ofSeconds(10));
+		}
+
+	}
+
+}
