@@ -44,7 +44,7 @@ public class ClaimsHandler {
 		Integer itemId = parseItemId(rawId);
 		if (itemId == null) {
 			return Problems.badRequest("Invalid item_id", "item_id must be an integer between " + Integer.MIN_VALUE
-					+ " and " + Integer.MAX_VALUE + ", got '" + abbreviate(rawId) + "'");
+					+ " and " + Integer.MAX_VALUE + ", got '" + Problems.abbreviate(rawId) + "'");
 		}
 		ClaimMapping mapping = this.activeMapping.snapshot().mapping();
 		return this.tokens.claims(request)
@@ -84,10 +84,6 @@ public class ClaimsHandler {
 		catch (NumberFormatException ex) {
 			return null;
 		}
-	}
-
-	private static String abbreviate(String text) {
-		return (text.length() <= 40) ? text : text.substring(0, 40) + "...";
 	}
 
 }

@@ -10,6 +10,8 @@ import org.springframework.web.reactive.function.server.RequestPredicate;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
+import static org.springframework.web.reactive.function.server.RequestPredicates.all;
+import static org.springframework.web.reactive.function.server.RequestPredicates.path;
 import static org.springframework.web.reactive.function.server.RouterFunctions.route;
 
 /**
@@ -25,7 +27,10 @@ public class ClaimsRoutes {
 			.nest(servedBy(context),
 					(routes) -> routes.GET("/", handler::hello)
 						.GET("/items/{item_id}", handler::item)
-						.GET("/me", handler::me))
+						.GET("/me", handler::me)
+						.route(path("/").or(path("/items/{item_id}")).or(path("/me")),
+								(request) -> Problems.methodNotAllowed(request.method()))
+						.route(all(), (request) -> Problems.notFound(request.path())))
 			.onError(InvalidAccessTokenException.class, (ex, request) -> Problems.invalidToken(ex.getMessage()))
 			.onError(TokenVerificationUnavailableException.class,
 					(ex, request) -> Problems.unavailable("Token verification unavailable",

@@ -3,6 +3,7 @@ package dev.gefyra.oauth2demo.web;
 import reactor.core.publisher.Mono;
 
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -19,6 +20,16 @@ final class Problems {
 
 	static Mono<ServerResponse> badRequest(String title, String detail) {
 		return respond(ServerResponse.status(HttpStatus.BAD_REQUEST), HttpStatus.BAD_REQUEST, title, detail);
+	}
+
+	static Mono<ServerResponse> notFound(String path) {
+		return respond(ServerResponse.status(HttpStatus.NOT_FOUND), HttpStatus.NOT_FOUND, "Not found",
+				"No route for '" + abbreviate(path) + "'; try /, /items/{item_id} or /me");
+	}
+
+	static Mono<ServerResponse> methodNotAllowed(HttpMethod method) {
+		return respond(ServerResponse.status(HttpStatus.METHOD_NOT_ALLOWED).allow(HttpMethod.GET),
+				HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed", method.name() + " is not supported here; use GET");
 	}
 
 	/** RFC 6750: a rejected bearer token is a 401 naming {@code invalid_token}. */
@@ -39,6 +50,10 @@ final class Problems {
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
 		problem.setTitle(title);
 		return builder.contentType(MediaType.APPLICATION_PROBLEM_JSON).bodyValue(problem);
+	}
+
+	static String abbreviate(String text) {
+		return (text.length() <= 40) ? text : text.substring(0, 40) + "...";
 	}
 
 	/**

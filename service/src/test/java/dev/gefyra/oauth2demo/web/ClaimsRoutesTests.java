@@ -286,6 +286,33 @@ class ClaimsRoutesTests {
 			.isEqualTo(Integer.MIN_VALUE);
 	}
 
+	@Test
+	void unknownPathShouldBeNotFoundProblem() {
+		this.client.get()
+			.uri("/items")
+			.exchange()
+			.expectStatus()
+			.isNotFound()
+			.expectHeader()
+			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody()
+			.jsonPath("$.detail")
+			.isEqualTo("No route for '/items'; try /, /items/{item_id} or /me");
+	}
+
+	@Test
+	void otherMethodShouldBeMethodNotAllowedProblem() {
+		this.client.post()
+			.uri("/items/1")
+			.exchange()
+			.expectStatus()
+			.isEqualTo(405)
+			.expectHeader()
+			.valueEquals(HttpHeaders.ALLOW, "GET")
+			.expectHeader()
+			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+	}
+
 	private void assertInvalidToken(String token, String reason) {
 		this.client.get()
 			.uri("/items/123")
