@@ -4,6 +4,8 @@ import java.util.Map;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -38,35 +40,19 @@ class ClaimsEndpointTests {
 		return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + this.managementPort).build();
 	}
 
-	@Test
-	void probesShouldBeUp() {
-		management().get()
-			.uri("/actuator/health/liveness")
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody()
-			.jsonPath("$.status")
-			.isEqualTo("UP");
-		management().get()
-			.uri("/actuator/health/readiness")
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody()
-			.jsonPath("$.status")
-			.isEqualTo("UP");
+	private WebTestClient.BodyContentSpec managementGet(String uri) {
+		return management().get().uri(uri).exchange().expectStatus().isOk().expectBody();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "/actuator/health/liveness", "/actuator/health/readiness" })
+	void probesShouldBeUp(String probe) {
+		managementGet(probe).jsonPath("$.status").isEqualTo("UP");
 	}
 
 	@Test
 	void claimsEndpointShouldShowActiveMappingThenRejection() {
-		management().get()
-			.uri("/actuator/claims")
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody()
-			.jsonPath("$.mapping[0].field")
+		managementGet("/actuator/claims").jsonPath("$.mapping[0].field")
 			.isEqualTo("Email")
 			.jsonPath("$.mapping[0].claim")
 			.isEqualTo("email")
@@ -80,13 +66,7 @@ class ClaimsEndpointTests {
 			.addFirst(new MapPropertySource("broken-configmap",
 					Map.of("claims.mapping[0].field", "Email", "claims.mapping[0].claim", "email.")));
 		this.activeMapping.onEnvironmentChange(new EnvironmentChangeEvent(Set.of("claims.mapping[0].claim")));
-		management().get()
-			.uri("/actuator/claims")
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody()
-			.jsonPath("$.revision")
+		managementGet("/actuator/claims").jsonPath("$.revision")
 			.isEqualTo(1)
 			.jsonPath("$.mapping[0].claim")
 			.isEqualTo("email")

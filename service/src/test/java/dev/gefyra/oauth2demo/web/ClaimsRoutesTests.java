@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Date;
 
 import dev.gefyra.oauth2demo.support.TestIssuer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -72,81 +73,39 @@ class ClaimsRoutesTests {
 	@Test
 	void itemShouldReadClaimEmailNotEmail() {
 		String token = issuer.token((claims) -> claims.claim("email", null).claim("Email", "wrong@gefyra.dev"));
-		this.client.get()
-			.uri("/items/1")
-			.header(HEADER, token)
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody()
-			.jsonPath("$.Email")
-			.isEqualTo("not given");
+		okBody("/items/1", token).jsonPath("$.Email").isEqualTo("not given");
 	}
 
 	@Test
 	void itemWhenClaimsMissingShouldSayNotGiven() {
 		String token = issuer.token((claims) -> claims.claim("realm_access", null).claim("preferred_username", null));
-		this.client.get()
-			.uri("/items/7")
-			.header(HEADER, token)
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody()
+		okBody("/items/7", token)
 			.json("{\"item_id\":7,\"Email\":\"john@gefyra.dev\",\"username\":\"not given\",\"roles\":\"not given\","
 					+ "\"verified\":true}", true);
 	}
 
 	@Test
 	void itemWhenNoTokenShouldSayNotGiven() {
-		this.client.get()
-			.uri("/items/123")
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody()
+		okBody("/items/123", null)
 			.json("{\"item_id\":123,\"Email\":\"not given\",\"username\":\"not given\",\"roles\":\"not given\","
 					+ "\"verified\":\"not given\"}", true);
 	}
 
 	@Test
 	void itemWhenBlankTokenHeaderShouldSayNotGiven() {
-		this.client.get()
-			.uri("/items/123")
-			.header(HEADER, "")
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody()
-			.jsonPath("$.Email")
-			.isEqualTo("not given");
+		okBody("/items/123", "").jsonPath("$.Email").isEqualTo("not given");
 	}
 
 	@Test
 	void itemWithBearerPrefixShouldBeAccepted() {
-		this.client.get()
-			.uri("/items/1")
-			.header(HEADER, "Bearer " + issuer.token())
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody()
-			.jsonPath("$.Email")
-			.isEqualTo("john@gefyra.dev");
+		okBody("/items/1", "Bearer " + issuer.token()).jsonPath("$.Email").isEqualTo("john@gefyra.dev");
 	}
 
 	@Test
 	void meShouldAnswerTokenClaimsAsInTheTokenAndMappedView() {
 		Instant expiry = Instant.now().plusSeconds(120);
 		String token = issuer.token((claims) -> claims.expirationTime(Date.from(expiry)));
-		this.client.get()
-			.uri("/me")
-			.header(HEADER, token)
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody()
-			.jsonPath("$.Token.email")
+		okBody("/me", token).jsonPath("$.Token.email")
 			.isEqualTo("john@gefyra.dev")
 			.jsonPath("$.Token.exp")
 			.isEqualTo(expiry.getEpochSecond())
@@ -160,13 +119,7 @@ class ClaimsRoutesTests {
 
 	@Test
 	void meWhenNoTokenShouldSayNotGiven() {
-		this.client.get()
-			.uri("/me")
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody()
-			.jsonPath("$.Token")
+		okBody("/me", null).jsonPath("$.Token")
 			.isEqualTo("not given")
 			.jsonPath("$.mapped.Email")
 			.isEqualTo("not given");
@@ -242,15 +195,7 @@ class ClaimsRoutesTests {
 		this.client.get().uri("/items/1").header(HEADER, issuer.token()).exchange().expectStatus().isOk();
 		int fetchesBefore = issuer.jwksRequests();
 		issuer.rotateKey();
-		this.client.get()
-			.uri("/items/1")
-			.header(HEADER, issuer.token())
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody()
-			.jsonPath("$.Email")
-			.isEqualTo("john@gefyra.dev");
+		okBody("/items/1", issuer.token()).jsonPath("$.Email").isEqualTo("john@gefyra.dev");
 		assertThat(issuer.jwksRequests()).isGreaterThan(fetchesBefore);
 	}
 
@@ -276,14 +221,7 @@ class ClaimsRoutesTests {
 
 	@Test
 	void itemIdAtIntBoundsShouldBeAccepted() {
-		this.client.get()
-			.uri("/items/-2147483648")
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody()
-			.jsonPath("$.item_id")
-			.isEqualTo(Integer.MIN_VALUE);
+		okBody("/items/-2147483648", null).jsonPath("$.item_id").isEqualTo(Integer.MIN_VALUE);
 	}
 
 	@Test
@@ -311,6 +249,14 @@ class ClaimsRoutesTests {
 			.valueEquals(HttpHeaders.ALLOW, "GET")
 			.expectHeader()
 			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+	}
+
+	private WebTestClient.BodyContentSpec okBody(String uri, @Nullable String token) {
+		return this.client.get().uri(uri).headers((headers) -> {
+			if (token != null) {
+				headers.set(HEADER, token);
+			}
+		}).exchange().expectStatus().isOk().expectBody();
 	}
 
 	private void assertInvalidToken(String token, String reason) {
