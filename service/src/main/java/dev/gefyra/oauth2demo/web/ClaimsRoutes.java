@@ -6,11 +6,13 @@ import dev.gefyra.oauth2demo.token.TokenVerificationUnavailableException;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
 import org.springframework.web.reactive.function.server.RequestPredicate;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import static org.springframework.web.reactive.function.server.RequestPredicates.all;
+import static org.springframework.web.reactive.function.server.RequestPredicates.method;
 import static org.springframework.web.reactive.function.server.RequestPredicates.path;
 import static org.springframework.web.reactive.function.server.RouterFunctions.route;
 
@@ -25,9 +27,9 @@ public class ClaimsRoutes {
 	public RouterFunction<ServerResponse> claimsRouter(ClaimsHandler handler, ApplicationContext context) {
 		return route()
 			.nest(servedBy(context),
-					(routes) -> routes.GET("/", handler::hello)
-						.GET("/items/{item_id}", handler::item)
-						.GET("/me", handler::me)
+					(routes) -> routes.route(read("/"), handler::hello)
+						.route(read("/items/{item_id}"), handler::item)
+						.route(read("/me"), handler::me)
 						.route(path("/").or(path("/items/{item_id}")).or(path("/me")),
 								(request) -> Problems.methodNotAllowed(request.method()))
 						.route(all(), (request) -> Problems.notFound(request.path())))
@@ -36,6 +38,14 @@ public class ClaimsRoutes {
 					(ex, request) -> Problems.unavailable("Token verification unavailable",
 							"The issuer's signing keys could not be fetched; try again shortly"))
 			.build();
+	}
+
+	/**
+	 * GET, and HEAD with the same headers (WebFlux drops the body), as HTTP expects of a
+	 * resource.
+	 */
+	private static RequestPredicate read(String pattern) {
+		return path(pattern).and(method(HttpMethod.GET).or(method(HttpMethod.HEAD)));
 	}
 
 	/**

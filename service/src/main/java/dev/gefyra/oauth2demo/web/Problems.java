@@ -28,8 +28,9 @@ final class Problems {
 	}
 
 	static Mono<ServerResponse> methodNotAllowed(HttpMethod method) {
-		return respond(ServerResponse.status(HttpStatus.METHOD_NOT_ALLOWED).allow(HttpMethod.GET),
-				HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed", method.name() + " is not supported here; use GET");
+		return respond(ServerResponse.status(HttpStatus.METHOD_NOT_ALLOWED).allow(HttpMethod.GET, HttpMethod.HEAD),
+				HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed",
+				method.name() + " is not supported here; use GET or HEAD");
 	}
 
 	/** RFC 6750: a rejected bearer token is a 401 naming {@code invalid_token}. */

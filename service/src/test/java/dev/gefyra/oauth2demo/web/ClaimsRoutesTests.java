@@ -246,9 +246,23 @@ class ClaimsRoutesTests {
 			.expectStatus()
 			.isEqualTo(405)
 			.expectHeader()
-			.valueEquals(HttpHeaders.ALLOW, "GET")
+			.valueEquals(HttpHeaders.ALLOW, "GET,HEAD")
 			.expectHeader()
 			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+	}
+
+	@Test
+	void headShouldAnswerLikeGetWithoutBody() {
+		this.client.head()
+			.uri("/items/1")
+			.header(HEADER, issuer.token())
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectHeader()
+			.contentType(MediaType.APPLICATION_JSON)
+			.expectBody()
+			.isEmpty();
 	}
 
 	private WebTestClient.BodyContentSpec okBody(String uri, @Nullable String token) {
