@@ -27,3 +27,20 @@ use_jdk() {
 port_is_free() {
   ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
+
+# Builds, downloads, generated secrets and the local git remote live here, outside the work tree.
+CACHE_DIR=${OAUTH2_DEMO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/oauth2-demo}
+export CACHE_DIR
+
+# Used by the scripts that source this file.
+# shellcheck disable=SC2034
+CLUSTER_NAME=oauth2-demo
+# The git remote that scripts/cluster-up serves to the cluster, and its name in your clone.
+# shellcheck disable=SC2034
+CLUSTER_REMOTE=cluster
+GIT_DAEMON_PORT=${GIT_DAEMON_PORT:-9418}
+# scripts/ship pushes here; Pods pull the same registry as REGISTRY_IN_CLUSTER (scripts/k3d/cluster.yaml).
+# shellcheck disable=SC2034
+REGISTRY_ON_HOST=127.0.0.1:5001
+# shellcheck disable=SC2034
+REGISTRY_IN_CLUSTER=k3d-registry.oauth2-demo.localhost:5001

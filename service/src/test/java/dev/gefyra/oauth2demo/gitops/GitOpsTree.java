@@ -1,0 +1,137 @@
+package dev.gefyra.oauth2demo.gitops;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+
+/**
+ * The repository's deployment files as tests see them: kustomizations rendered by
+ * {@code kubectl kustomize} (the same renderer Argo CD embeds) and loaded into fabric8's
+ * typed models.
+ */
+final class GitOpsTree {
+
+	static final Path ROOT = findRepositoryRoot();
+
+	private static final YAMLMapper yaml = new YAMLMapper();
+
+	private static final KubernetesSerialization serialization = new KubernetesSerialization();
+
+	private static final Map<Path, List<HasMetadata>> rendered = new LinkedHashMap<>();
+
+	private GitOpsTree() {
+	}
+
+	/**
+	 * Renders a kustomization, once per test run.
+	 * @param directory the directory holding kustomization.yaml, relative to the
+	 * repository
+	 * @return its objects, typed where fabric8 has a model, generic otherwise
+	 */
+	static synchronized List<HasMetadata> render(String directory) {
+		return rendered.computeIfAbsent(ROOT.resolve(directory), GitOpsTree::kustomize);
+	}
+
+	static List<JsonNode> yamlDocuments(String text) {
+		try (MappingIterator<JsonNode> documents = yaml.readerFor(JsonNode.class).readValues(text)) {
+			List<JsonNode> nodes = new ArrayList<>();
+			while (documents.hasNext()) {
+				JsonNode node = documents.next();
+				if (node != null && !node.isNull() && !node.isEmpty()) {
+					nodes.add(node);
+				}
+			}
+			return nodes;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	static JsonNode yamlFile(String file) {
+		return yamlDocuments(read(file)).get(0);
+	}
+
+	static String read(String file) {
+		try {
+			return Files.readString(ROOT.resolve(file));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** The pins of scripts/versions.env. */
+	static Map<String, String> versions() {
+		Map<String, String> versions = new LinkedHashMap<>();
+		for (String line : read("scripts/versions.env").split("\n")) {
+			String trimmed = line.strip();
+			if (!trimmed.isEmpty() && !trimmed.startsWith("#") && trimmed.contains("=")) {
+				versions.put(trimmed.substring(0, trimmed.indexOf('=')), trimmed.substring(trimmed.indexOf('=') + 1));
+			}
+		}
+		return versions;
+	}
+
+	/** Every directory below gitops/ and argocd/ that holds a kustomization.yaml. */
+	static List<String> kustomizationDirectories() {
+		try (Stream<Path> files = Stream.concat(Files.walk(ROOT.resolve("gitops")),
+				Files.walk(ROOT.resolve("argocd")))) {
+			return files.filter((file) -> file.getFileName().toString().equals("kustomization.yaml"))
+				.map((file) -> ROOT.relativize(file.getParent()).toString())
+				.sorted()
+				.toList();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private static List<HasMetadata> kustomize(Path directory) {
+		try {
+			Process process = new ProcessBuilder("kubectl", "kustomize", directory.toString()).start();
+			process.getOutputStream().close();
+			String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+			if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+				throw new IllegalStateException("kubectl kustomize " + ROOT.relativize(directory) + " failed: " + err);
+			}
+			return yamlDocuments(out).stream()
+				.map((node) -> serialization.unmarshal(node.toString(), HasMetadata.class))
+				.toList();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("rendering gitops/ needs kubectl (it embeds kustomize) on PATH", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static Path findRepositoryRoot() {
+		Path directory = Path.of("").toAbsolutePath();
+		while (directory != null && !Files.isDirectory(directory.resolve("gitops"))) {
+			directory = directory.getParent();
+		}
+		if (directory == null) {
+			throw new IllegalStateException("no gitops/ above " + Path.of("").toAbsolutePath());
+		}
+		return directory;
+	}
+
+}

@@ -1,0 +1,167 @@
+package dev.gefyra.oauth2demo.gitops;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Secret;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every tree under gitops/ and argocd/ renders, holds only fields the Kubernetes API
+ * knows, and is wired together as Argo CD will read it.
+ */
+class GitOpsTreeTests {
+
+	/**
+	 * Kustomizations that fetch a remote release (rendered by cluster-up, not offline
+	 * here).
+	 */
+	private static final List<String> REMOTE = List.of("argocd/install");
+
+	static Stream<String> renderableKustomizations() {
+		return GitOpsTree.kustomizationDirectories()
+			.stream()
+			.filter((directory) -> !REMOTE.contains(directory))
+			.filter((directory) -> !GitOpsTree.read(directory + "/kustomization.yaml").contains("kind: Component"));
+	}
+
+	static Stream<String> overlays() {
+		return GitOpsTree.kustomizationDirectories().stream().filter((directory) -> directory.contains("/overlays/"));
+	}
+
+	@Test
+	void everyComponentShouldHaveLocalAndProductionOverlays() {
+		for (String component : List.of("postgresql", "keycloak", "oauth2-demo")) {
+			assertThat(overlays()).contains("gitops/" + component + "/overlays/local",
+					"gitops/" + component + "/overlays/production");
+		}
+	}
+
+	@ParameterizedTest
+	@MethodSource("renderableKustomizations")
+	void kustomizationShouldRenderKnownFieldsOnly(String directory) {
+		List<HasMetadata> objects = GitOpsTree.render(directory);
+		assertThat(objects).isNotEmpty();
+		for (HasMetadata object : objects) {
+			assertThat(UnknownFields.in(object))
+				.as("%s %s in %s", object.getKind(), object.getMetadata().getName(), directory)
+				.isEmpty();
+		}
+	}
+
+	@ParameterizedTest
+	@MethodSource("overlays")
+	void overlayShouldCommitNoSecret(String overlay) {
+		assertThat(GitOpsTree.render(overlay)).noneMatch(Secret.class::isInstance);
+		assertThat(GitOpsTree.read(overlay + "/kustomization.yaml")).doesNotContain("secretGenerator");
+	}
+
+	@ParameterizedTest
+	@MethodSource("overlays")
+	void namespacesShouldEnforceRestrictedPodSecurity(String overlay) {
+		List<Namespace> namespaces = GitOpsTree.render(overlay)
+			.stream()
+			.filter(Namespace.class::isInstance)
+			.map(Namespace.class::cast)
+			.toList();
+		assertThat(namespaces).hasSize(1);
+		assertThat(namespaces.get(0).getMetadata().getLabels()).containsEntry("pod-security.kubernetes.io/enforce",
+				"restricted");
+	}
+
+	@ParameterizedTest
+	@MethodSource("overlays")
+	void everyObjectShouldCarryStandardLabels(String overlay) {
+		for (HasMetadata object : GitOpsTree.render(overlay)) {
+			assertThat(object.getMetadata().getLabels()).as("%s %s", object.getKind(), object.getMetadata().getName())
+				.containsEntry("app.kubernetes.io/part-of", "oauth2-demo")
+				.containsEntry("app.kubernetes.io/managed-by", "argocd")
+				.containsKey("app.kubernetes.io/component");
+		}
+	}
+
+	@Test
+	void applicationsShouldSyncRenderableOverlaysInWaveOrder() {
+		List<GenericKubernetesResource> applications = GitOpsTree.render("argocd/apps")
+			.stream()
+			.map(GenericKubernetesResource.class::cast)
+			.sorted(Comparator.comparing(GitOpsTreeTests::wave))
+			.toList();
+		assertThat(applications).extracting((app) -> app.getMetadata().getName())
+			.containsExactly("postgresql", "keycloak", "oauth2-demo");
+		JsonNode source = GitOpsTree.yamlFile("argocd/repo/repo.yaml").path("data");
+		List<String> paths = new ArrayList<>();
+		for (GenericKubernetesResource application : applications) {
+			Map<String, Object> spec = application.get("spec");
+			assertThat(application.<String>get("spec", "project")).isEqualTo("oauth2-demo");
+			assertThat(application.<String>get("spec", "source", "repoURL")).isEqualTo(source.path("repoURL").asText());
+			assertThat(application.<String>get("spec", "source", "targetRevision"))
+				.isEqualTo(source.path("targetRevision").asText());
+			assertThat(application.<Boolean>get("spec", "syncPolicy", "automated", "prune")).isTrue();
+			assertThat(application.<Boolean>get("spec", "syncPolicy", "automated", "selfHeal")).isTrue();
+			assertThat(application.<String>get("spec", "destination", "namespace"))
+				.isEqualTo(application.getMetadata().getName());
+			String path = application.get("spec", "source", "path");
+			assertThat(path).isEqualTo(
+					"gitops/" + application.getMetadata().getName() + "/overlays/" + source.path("overlay").asText());
+			assertThat(GitOpsTree.render(path)).as(path).isNotEmpty();
+			paths.add(path);
+			assertThat(spec).isNotNull();
+		}
+		assertThat(paths).doesNotHaveDuplicates();
+	}
+
+	@Test
+	void rootApplicationAndProjectShouldNameThisRepositoryOnly() {
+		List<HasMetadata> bootstrap = GitOpsTree.render("argocd");
+		String repoUrl = GitOpsTree.yamlFile("argocd/repo/repo.yaml").path("data").path("repoURL").asText();
+		GenericKubernetesResource project = find(bootstrap, "AppProject", "oauth2-demo");
+		assertThat(project.<List<String>>get("spec", "sourceRepos")).containsExactly(repoUrl);
+		List<Map<String, String>> destinations = project.get("spec", "destinations");
+		assertThat(destinations).extracting((destination) -> destination.get("namespace"))
+			.containsExactlyInAnyOrder("postgresql", "keycloak", "oauth2-demo", "argocd");
+		GenericKubernetesResource root = find(bootstrap, "Application", "oauth2-demo-root");
+		assertThat(root.<String>get("spec", "source", "path")).isEqualTo("argocd/apps");
+		assertThat(root.<String>get("spec", "source", "repoURL")).isEqualTo(repoUrl);
+	}
+
+	@Test
+	void argoCdShouldComePinnedWithApplicationHealthRestored() {
+		String install = GitOpsTree.read("argocd/install/kustomization.yaml");
+		assertThat(install)
+			.contains("/argoproj/argo-cd/" + GitOpsTree.versions().get("ARGOCD_VERSION") + "/manifests/install.yaml");
+		JsonNode argocdCm = GitOpsTree.yamlFile("argocd/install/argocd-cm.yaml");
+		assertThat(argocdCm.path("data").path("resource.customizations.health.argoproj.io_Application").asText())
+			.contains("obj.status.health.status");
+	}
+
+	@Test
+	void clusterConfigShouldRunThePinnedK3s() {
+		JsonNode cluster = GitOpsTree.yamlFile("scripts/k3d/cluster.yaml");
+		assertThat(cluster.path("image").asText()).isEqualTo(GitOpsTree.versions().get("K3S_IMAGE"));
+	}
+
+	private static int wave(GenericKubernetesResource application) {
+		return Integer.parseInt(application.getMetadata().getAnnotations().get("argocd.argoproj.io/sync-wave"));
+	}
+
+	private static GenericKubernetesResource find(List<HasMetadata> objects, String kind, String name) {
+		return objects.stream()
+			.filter((object) -> object.getKind().equals(kind) && object.getMetadata().getName().equals(name))
+			.map(GenericKubernetesResource.class::cast)
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("no " + kind + " " + name));
+	}
+
+}
