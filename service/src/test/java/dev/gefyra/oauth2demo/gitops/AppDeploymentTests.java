@@ -1,0 +1,387 @@
+package dev.gefyra.oauth2demo.gitops;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gefyra.oauth2demo.claims.ClaimMapping;
+import dev.gefyra.oauth2demo.claims.ClaimMappingLoader;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.dataformat.toml.TomlMapper;
+
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.io.ByteArrayResource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The app's Pod as a reviewer would check it: the sidecar reaches the service on its
+ * loopback port, the proxy, the service and Keycloak agree on client, issuer and URLs,
+ * RBAC grants what Spring Cloud Kubernetes needs and no more, and the shipped claim
+ * mapping is one the service accepts.
+ */
+class AppDeploymentTests {
+
+	private static final String SERVICE_CONFIG = "service/src/main/resources/application.yaml";
+
+	private static final String REALM_FILE = "gitops/keycloak/base/realm/demo-realm.json";
+
+	private static final Map<String, Object> proxyOptions = proxyOptions();
+
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void sidecarShouldBeANativeSidecarServingHttpOnPort8809(String overlay) {
+		Container proxy = proxy(overlay);
+		assertThat(proxy.getRestartPolicy()).isEqualTo("Always");
+		assertThat(proxy.getPorts()).extracting(ContainerPort::getName, ContainerPort::getContainerPort)
+			.containsExactly(org.assertj.core.groups.Tuple.tuple("http", 8809));
+		assertThat(proxyOptions.get("http_address")).isEqualTo("0.0.0.0:8809");
+		assertThat(proxy.getArgs()).contains("--config=/etc/oauth2-proxy/oauth2-proxy.cfg");
+		assertThat(pod(overlay).getContainers()).extracting(Container::getName).containsExactly("service");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void serviceTargetPortsShouldExistInThePod(String overlay) {
+		Set<String> podPorts = Stream
+			.concat(pod(overlay).getInitContainers().stream(), pod(overlay).getContainers().stream())
+			.flatMap((container) -> container.getPorts().stream())
+			.flatMap((port) -> Stream.of(port.getName(), String.valueOf(port.getContainerPort())))
+			.collect(Collectors.toSet());
+		Service service = single(overlay, Service.class);
+		assertThat(service.getSpec().getPorts())
+			.allSatisfy((port) -> assertThat(podPorts).contains(Optional.ofNullable(port.getTargetPort().getStrVal())
+				.orElse(String.valueOf(port.getTargetPort().getIntVal()))));
+		assertThat(service.getSpec().getPorts()).extracting((port) -> port.getTargetPort().getStrVal())
+			.containsExactly("http");
+		assertThat(service.getSpec().getSelector())
+			.isEqualTo(single(overlay, Deployment.class).getSpec().getSelector().getMatchLabels());
+	}
+
+	@Test
+	void proxyUpstreamShouldBeTheServiceLoopbackPort() {
+		JsonNode server = GitOpsTree.yamlFile(SERVICE_CONFIG).path("server");
+		assertThat(server.path("address").asText()).isEqualTo("127.0.0.1");
+		assertThat(proxyOptions.get("upstreams"))
+			.isEqualTo(List.of("http://" + server.path("address").asText() + ":" + server.path("port").asInt()));
+		for (String overlay : List.of("local", "production")) {
+			assertThat(service(overlay).getEnv()).extracting(EnvVar::getName)
+				.doesNotContain("SERVER_PORT", "SERVER_ADDRESS");
+		}
+	}
+
+	@Test
+	void proxyShouldPassTheAccessTokenAfterAPkceCodeFlow() {
+		assertThat(proxyOptions).containsEntry("provider", "keycloak-oidc")
+			.containsEntry("pass_access_token", true)
+			.containsEntry("code_challenge_method", "S256")
+			.containsEntry("cookie_secure", true);
+		JsonNode client = realmClient();
+		assertThat(client.path("standardFlowEnabled").asBoolean()).isTrue();
+		assertThat(client.path("publicClient").asBoolean()).isFalse();
+		assertThat(client.path("attributes").path("pkce.code.challenge.method").asText()).isEqualTo("S256");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void proxyClientShouldMatchTheRealmClient(String overlay) {
+		JsonNode client = realmClient();
+		assertThat(proxyOptions.get("client_id")).isEqualTo(client.path("clientId").asText());
+		assertThat(client.path("secret").asText()).isEqualTo("${OAUTH2_DEMO_CLIENT_SECRET}");
+		SecretKeySelector proxySecret = env(proxy(overlay), "OAUTH2_PROXY_CLIENT_SECRET").getValueFrom()
+			.getSecretKeyRef();
+		SecretKeySelector keycloakSecret = env(keycloak(overlay), "OAUTH2_DEMO_CLIENT_SECRET").getValueFrom()
+			.getSecretKeyRef();
+		assertThat(proxySecret.getName()).isEqualTo(keycloakSecret.getName());
+		assertThat(proxySecret.getKey()).isEqualTo(keycloakSecret.getKey());
+		assertThat(env(proxy(overlay), "OAUTH2_PROXY_COOKIE_SECRET").getValueFrom().getSecretKeyRef()).isNotNull();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void redirectUrlShouldPointAtTheIngressHost(String overlay) {
+		URI redirect = URI.create(env(proxy(overlay), "OAUTH2_PROXY_REDIRECT_URL").getValue());
+		Ingress ingress = single(overlay, Ingress.class);
+		assertThat(ingress.getSpec().getRules()).extracting((rule) -> rule.getHost())
+			.containsExactly(redirect.getHost());
+		assertThat(redirect.getPath()).isEqualTo("/oauth2/callback");
+		assertThat(ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService())
+			.satisfies((backend) -> {
+				assertThat(backend.getName()).isEqualTo(single(overlay, Service.class).getMetadata().getName());
+				assertThat(backend.getPort().getName()).isEqualTo("http");
+			});
+		if (overlay.equals("production")) {
+			assertThat(redirect.getScheme()).isEqualTo("https");
+			assertThat(ingress.getSpec().getTls()).isNotEmpty();
+		}
+	}
+
+	@Test
+	void realmShouldAllowTheLocalRedirectUrls() {
+		String clusterRedirect = env(proxy("local"), "OAUTH2_PROXY_REDIRECT_URL").getValue();
+		assertThat(realmClient().path("redirectUris")).extracting(JsonNode::asText)
+			.contains(clusterRedirect, "http://127.0.0.1:4180/oauth2/callback");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void issuerShouldBeTheSameForBrowserProxyServiceAndKeycloak(String overlay) {
+		String realm = GitOpsTree.yamlFile(REALM_FILE).path("realm").asText();
+		String issuer = env(keycloak(overlay), "KC_HOSTNAME").getValue() + "/realms/" + realm;
+		assertThat(env(proxy(overlay), "OAUTH2_PROXY_OIDC_ISSUER_URL").getValue()).isEqualTo(issuer);
+		assertThat(env(service(overlay), "TOKEN_ISSUER").getValue()).isEqualTo(issuer);
+		assertThat(env(proxy(overlay), "OAUTH2_PROXY_LOGIN_URL").getValue()).startsWith(issuer + "/");
+		String logoutDomain = env(proxy(overlay), "OAUTH2_PROXY_WHITELIST_DOMAINS").getValue();
+		assertThat(logoutDomain.replaceFirst(":\\d+$", "")).isEqualTo(URI.create(issuer).getHost());
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void backChannelUrlsShouldReachKeycloakThroughItsService(String overlay) {
+		Service keycloakService = GitOpsTree.render("gitops/keycloak/overlays/" + overlay)
+			.stream()
+			.filter(Service.class::isInstance)
+			.map(Service.class::cast)
+			.findFirst()
+			.orElseThrow();
+		String host = keycloakService.getMetadata().getName() + "." + keycloakService.getMetadata().getNamespace()
+				+ ".svc.cluster.local";
+		int port = keycloakService.getSpec()
+			.getPorts()
+			.stream()
+			.filter((servicePort) -> servicePort.getName().equals("http"))
+			.findFirst()
+			.orElseThrow()
+			.getPort();
+		String realm = GitOpsTree.yamlFile(REALM_FILE).path("realm").asText();
+		String base = "http://" + host + ":" + port + "/realms/" + realm + "/protocol/openid-connect/";
+		assertThat(env(proxy(overlay), "OAUTH2_PROXY_REDEEM_URL").getValue()).isEqualTo(base + "token");
+		assertThat(env(proxy(overlay), "OAUTH2_PROXY_OIDC_JWKS_URL").getValue()).isEqualTo(base + "certs");
+		assertThat(env(service(overlay), "TOKEN_JWK_SET_URI").getValue()).isEqualTo(base + "certs");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void cookieShouldBeSecureOutsideLocal(String overlay) {
+		Optional<EnvVar> override = proxy(overlay).getEnv()
+			.stream()
+			.filter((variable) -> variable.getName().equals("OAUTH2_PROXY_COOKIE_SECURE"))
+			.findFirst();
+		boolean secure = override.map((variable) -> Boolean.parseBoolean(variable.getValue()))
+			.orElse((Boolean) proxyOptions.get("cookie_secure"));
+		assertThat(secure).isEqualTo(!overlay.equals("local"));
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void rbacShouldGrantExactlyWhatSpringCloudKubernetesNeeds(String overlay) {
+		List<HasMetadata> objects = GitOpsTree.render("gitops/oauth2-demo/overlays/" + overlay);
+		assertThat(objects)
+			.noneMatch((object) -> object instanceof ClusterRole || object instanceof ClusterRoleBinding);
+		Role role = single(overlay, Role.class);
+		assertThat(role.getRules()).singleElement().satisfies((PolicyRule rule) -> {
+			assertThat(rule.getApiGroups()).containsExactly("");
+			assertThat(rule.getResources()).containsExactly("configmaps");
+			assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
+			assertThat(rule.getResourceNames()).isNullOrEmpty();
+		});
+		RoleBinding binding = single(overlay, RoleBinding.class);
+		assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+		assertThat(binding.getSubjects()).singleElement()
+			.satisfies((subject) -> assertThat(subject.getName()).isEqualTo(pod(overlay).getServiceAccountName()));
+		assertThat(GitOpsTree.yamlFile(SERVICE_CONFIG)
+			.path("spring")
+			.path("cloud")
+			.path("kubernetes")
+			.path("secrets")
+			.path("enabled")
+			.asBoolean(true)).as("secrets need a Role too").isFalse();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void networkPolicyShouldAdmitOnlyTheProxyAndManagementPorts(String overlay) {
+		NetworkPolicy policy = single(overlay, NetworkPolicy.class);
+		assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+		assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+			.isEqualTo(single(overlay, Deployment.class).getSpec().getSelector().getMatchLabels());
+		int managementPort = GitOpsTree.yamlFile(SERVICE_CONFIG).path("management").path("server").path("port").asInt();
+		assertThat(policy.getSpec().getIngress()).flatExtracting((rule) -> rule.getPorts())
+			.extracting((port) -> port.getPort().getIntVal())
+			.containsExactlyInAnyOrder(8809, managementPort);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void serviceProbesShouldUseTheManagementPort(String overlay) {
+		Container service = service(overlay);
+		int managementPort = GitOpsTree.yamlFile(SERVICE_CONFIG).path("management").path("server").path("port").asInt();
+		assertThat(service.getPorts()).singleElement().satisfies((port) -> {
+			assertThat(port.getName()).isEqualTo("management");
+			assertThat(port.getContainerPort()).isEqualTo(managementPort);
+		});
+		assertThat(Stream.of(service.getLivenessProbe(), service.getReadinessProbe()))
+			.allSatisfy((probe) -> assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("management"));
+		assertThat(service.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/readiness");
+		assertThat(service.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void shippedMappingShouldBeOneTheServiceAccepts(String overlay) throws IOException {
+		String configMapName = GitOpsTree.yamlFile(SERVICE_CONFIG)
+			.path("spring")
+			.path("cloud")
+			.path("kubernetes")
+			.path("config")
+			.path("name")
+			.asText();
+		ConfigMap configMap = GitOpsTree.render("gitops/oauth2-demo/overlays/" + overlay)
+			.stream()
+			.filter((object) -> object instanceof ConfigMap && object.getMetadata().getName().equals(configMapName))
+			.map(ConfigMap.class::cast)
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("no ConfigMap " + configMapName));
+		String applicationYaml = configMap.getData().get("application.yaml");
+		assertThat(applicationYaml).isNotNull();
+		StandardEnvironment environment = new StandardEnvironment();
+		new YamlPropertySourceLoader().load("configmap", new ByteArrayResource(applicationYaml.getBytes()))
+			.forEach(environment.getPropertySources()::addFirst);
+		assertThat(ClaimMappingLoader.load(environment)).isEqualTo(ClaimMapping.DEFAULT);
+	}
+
+	@Test
+	void realmShouldHoldTwoDistinctDemoUsersAndTheAudienceAndGroupsMappers() {
+		JsonNode realm = GitOpsTree.yamlFile(REALM_FILE);
+		JsonNode john = user(realm, "john@gefyra.dev");
+		assertThat(john.path("email").asText()).isEqualTo("john@gefyra.dev");
+		assertThat(john.path("emailVerified").asBoolean()).isTrue();
+		JsonNode jane = user(realm, "jane@gefyra.dev");
+		assertThat(jane.path("email").asText()).isNotEqualTo(john.path("email").asText());
+		assertThat(jane.path("groups")).isNotEmpty();
+		assertThat(jane.path("realmRoles")).extracting(JsonNode::asText).contains("demo-admin");
+		JsonNode mappers = realmClient().path("protocolMappers");
+		assertThat(mappers).anySatisfy((mapper) -> {
+			assertThat(mapper.path("protocolMapper").asText()).isEqualTo("oidc-audience-mapper");
+			assertThat(mapper.path("config").path("included.client.audience").asText())
+				.isEqualTo(GitOpsTree.yamlFile(SERVICE_CONFIG).path("token").path("audience").asText());
+			assertThat(mapper.path("config").path("access.token.claim").asText()).isEqualTo("true");
+		});
+		assertThat(mappers).anySatisfy((mapper) -> assertThat(mapper.path("protocolMapper").asText())
+			.isEqualTo("oidc-group-membership-mapper"));
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void keycloakShouldImportTheOneRealmFile(String overlay) {
+		List<HasMetadata> objects = GitOpsTree.render("gitops/keycloak/overlays/" + overlay);
+		ConfigMap realm = objects.stream()
+			.filter((object) -> object instanceof ConfigMap
+					&& object.getMetadata().getName().startsWith("keycloak-realm-"))
+			.map(ConfigMap.class::cast)
+			.findFirst()
+			.orElseThrow();
+		assertThat(realm.getData()).containsOnlyKeys("demo-realm.json");
+		assertThat(realm.getData().get("demo-realm.json")).isEqualTo(GitOpsTree.read(REALM_FILE));
+		Deployment keycloak = objects.stream()
+			.filter(Deployment.class::isInstance)
+			.map(Deployment.class::cast)
+			.findFirst()
+			.orElseThrow();
+		PodSpec pod = keycloak.getSpec().getTemplate().getSpec();
+		assertThat(pod.getContainers().get(0).getArgs()).contains("start", "--import-realm");
+		assertThat(pod.getVolumes()).anySatisfy(
+				(volume) -> assertThat(volume.getConfigMap().getName()).isEqualTo(realm.getMetadata().getName()));
+		assertThat(pod.getContainers().get(0).getVolumeMounts())
+			.anySatisfy((mount) -> assertThat(mount.getMountPath()).isEqualTo("/opt/keycloak/data/import"));
+	}
+
+	private static JsonNode user(JsonNode realm, String username) {
+		for (JsonNode user : realm.path("users")) {
+			if (user.path("username").asText().equals(username)) {
+				return user;
+			}
+		}
+		throw new AssertionError("no user " + username);
+	}
+
+	private static JsonNode realmClient() {
+		JsonNode clients = GitOpsTree.yamlFile(REALM_FILE).path("clients");
+		assertThat(clients).hasSize(1);
+		return clients.get(0);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Map<String, Object> proxyOptions() {
+		return new TomlMapper().readValue(GitOpsTree.read("gitops/oauth2-demo/base/oauth2-proxy.cfg"), Map.class);
+	}
+
+	private static <T extends HasMetadata> T single(String overlay, Class<T> type) {
+		List<T> matches = GitOpsTree.render("gitops/oauth2-demo/overlays/" + overlay)
+			.stream()
+			.filter(type::isInstance)
+			.map(type::cast)
+			.toList();
+		assertThat(matches).as(type.getSimpleName()).hasSize(1);
+		return matches.get(0);
+	}
+
+	private static PodSpec pod(String overlay) {
+		return single(overlay, Deployment.class).getSpec().getTemplate().getSpec();
+	}
+
+	private static Container proxy(String overlay) {
+		return pod(overlay).getInitContainers()
+			.stream()
+			.filter((container) -> container.getName().equals("oauth2-proxy"))
+			.findFirst()
+			.orElseThrow();
+	}
+
+	private static Container service(String overlay) {
+		return pod(overlay).getContainers().get(0);
+	}
+
+	private static Container keycloak(String overlay) {
+		return GitOpsTree.render("gitops/keycloak/overlays/" + overlay)
+			.stream()
+			.filter(Deployment.class::isInstance)
+			.map((object) -> ((Deployment) object).getSpec().getTemplate().getSpec().getContainers().get(0))
+			.findFirst()
+			.orElseThrow();
+	}
+
+	private static EnvVar env(Container container, String name) {
+		return container.getEnv()
+			.stream()
+			.filter((variable) -> variable.getName().equals(name))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError(container.getName() + " has no env " + name));
+	}
+
+}
