@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # Shared by the scripts in this folder: logging, failing, tool checks, and where the repository is.
 
+# A failing command inside $(...) fails the script too.
+shopt -s inherit_errexit
+
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export REPO_ROOT
 
@@ -21,6 +24,30 @@ use_jdk() {
   JAVA_HOME=$("$REPO_ROOT/scripts/find-jdk" 21) || exit 1
   export JAVA_HOME
   PATH="$JAVA_HOME/bin:$PATH"
+}
+
+# random_secret BYTES: that many random bytes, base64url without padding.
+random_secret() {
+  head -c "$1" /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+}
+
+# wait_for_http NAME URL SECONDS LOG: polls URL until it answers 2xx, printing progress; on timeout
+# prints the end of LOG and fails.
+wait_for_http() {
+  local name=$1 url=$2 seconds=$3 log_file=$4 started=$SECONDS
+  while ! curl --silent --fail --output /dev/null --max-time 2 "$url"; do
+    if ((SECONDS - started >= seconds)); then
+      echo >&2
+      warn "$name not ready after $seconds s; last lines of $log_file:"
+      tail -n 40 "$log_file" >&2 || true
+      return 1
+    fi
+    if (((SECONDS - started) % 5 == 0)); then
+      printf '.' >&2
+    fi
+    sleep 1
+  done
+  log "$name ready after $((SECONDS - started)) s"
 }
 
 # port_is_free PORT: true when nothing listens on 127.0.0.1:PORT.

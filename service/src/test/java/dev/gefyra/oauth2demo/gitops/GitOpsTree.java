@@ -75,13 +75,20 @@ final class GitOpsTree {
 		}
 	}
 
-	/** The pins of scripts/versions.env. */
+	/**
+	 * The pins of scripts/versions.env, with {@code ${NAME}} references to earlier pins
+	 * expanded.
+	 */
 	static Map<String, String> versions() {
 		Map<String, String> versions = new LinkedHashMap<>();
 		for (String line : read("scripts/versions.env").split("\n")) {
 			String trimmed = line.strip();
 			if (!trimmed.isEmpty() && !trimmed.startsWith("#") && trimmed.contains("=")) {
-				versions.put(trimmed.substring(0, trimmed.indexOf('=')), trimmed.substring(trimmed.indexOf('=') + 1));
+				String value = trimmed.substring(trimmed.indexOf('=') + 1);
+				for (Map.Entry<String, String> earlier : versions.entrySet()) {
+					value = value.replace("${" + earlier.getKey() + "}", earlier.getValue());
+				}
+				versions.put(trimmed.substring(0, trimmed.indexOf('=')), value);
 			}
 		}
 		return versions;
