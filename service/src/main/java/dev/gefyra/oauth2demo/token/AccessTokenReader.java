@@ -1,5 +1,6 @@
 package dev.gefyra.oauth2demo.token;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,9 +30,13 @@ public class AccessTokenReader {
 
 	private final String header;
 
+	private final VerifiedTokenCache verified;
+
 	public AccessTokenReader(ReactiveJwtDecoder decoder, TokenProperties properties) {
 		this.decoder = decoder;
 		this.header = properties.header();
+		this.verified = new VerifiedTokenCache(properties.cacheSize(), properties.cacheTtl(), Clock.systemUTC(),
+				this::verify);
 	}
 
 	/**
@@ -48,6 +53,10 @@ public class AccessTokenReader {
 		if (token == null) {
 			return Mono.empty();
 		}
+		return this.verified.claims(token);
+	}
+
+	private Mono<Map<String, Object>> verify(String token) {
 		return this.decoder.decode(token)
 			.map(AccessTokenReader::jsonClaims)
 			.onErrorMap(BadJwtException.class, (ex) -> new InvalidAccessTokenException(reason(ex), ex))

@@ -24,12 +24,16 @@ import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
  * @param clockSkew tolerance when checking {@code exp} and {@code nbf}
  * @param algorithms the JWS algorithms accepted
  * @param jwksTimeout how long a JWKS fetch may take before the request fails with 503
+ * @param cacheSize verified tokens remembered at most (0: verify every request)
+ * @param cacheTtl how long a verified token is remembered at most (never past its
+ * {@code exp})
  */
 @ConfigurationProperties("token")
 public record TokenProperties(@DefaultValue("X-Forwarded-Access-Token") String header,
 		@DefaultValue("jwks") TokenVerification verification, @Nullable URI jwkSetUri, @Nullable String issuer,
 		@DefaultValue("oauth2-demo") String audience, @DefaultValue("30s") Duration clockSkew,
-		@DefaultValue("RS256") List<SignatureAlgorithm> algorithms, @DefaultValue("5s") Duration jwksTimeout) {
+		@DefaultValue("RS256") List<SignatureAlgorithm> algorithms, @DefaultValue("5s") Duration jwksTimeout,
+		@DefaultValue("10000") int cacheSize, @DefaultValue("60s") Duration cacheTtl) {
 
 	public TokenProperties {
 		if (verification == TokenVerification.JWKS && (jwkSetUri == null || issuer == null || issuer.isBlank())) {
@@ -39,6 +43,9 @@ public record TokenProperties(@DefaultValue("X-Forwarded-Access-Token") String h
 		}
 		if (clockSkew.isNegative()) {
 			throw new IllegalArgumentException("token.clock-skew must not be negative");
+		}
+		if (cacheSize < 0 || cacheTtl.isNegative()) {
+			throw new IllegalArgumentException("token.cache-size and token.cache-ttl must not be negative");
 		}
 		if (algorithms.isEmpty()) {
 			throw new IllegalArgumentException("token.algorithms must name at least one JWS algorithm");

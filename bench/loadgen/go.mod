@@ -1,0 +1,3 @@
+module oauth2-demo.local/bench/loadgen
+
+go 1.24.0
