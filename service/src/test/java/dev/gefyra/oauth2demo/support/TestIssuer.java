@@ -134,6 +134,26 @@ public final class TestIssuer implements AutoCloseable {
 		return sign(validClaims().build(), forger);
 	}
 
+	/**
+	 * A token signed by a key of the attacker's whose header points at the attacker's
+	 * JWKS ({@code jku}) and certificate URL ({@code x5u}): a verifier must ignore both.
+	 */
+	public static String tokenWithForeignKeyUrls() {
+		try {
+			RSAKey attacker = newKey();
+			SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).type(JOSEObjectType.JWT)
+				.keyID(attacker.getKeyID())
+				.jwkURL(URI.create("http://127.0.0.1:9/attacker/jwks.json"))
+				.x509CertURL(URI.create("http://127.0.0.1:9/attacker/cert.pem"))
+				.build(), validClaims().build());
+			jwt.sign(new RSASSASigner(attacker));
+			return jwt.serialize();
+		}
+		catch (JOSEException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	/** An unsigned token: {@code alg: none}. */
 	public static String unsignedToken() {
 		return new PlainJWT(validClaims().build()).serialize();
