@@ -30,6 +30,8 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 
+import org.springframework.test.context.DynamicPropertyRegistry;
+
 /**
  * A stand-in for Keycloak in tests: an RSA signing key, its JWKS served over HTTP on
  * loopback, and real RS256 tokens shaped like Keycloak's (issuer, audience, email, nested
@@ -79,6 +81,15 @@ public final class TestIssuer implements AutoCloseable {
 
 	public URI jwkSetUri() {
 		return URI.create("http://127.0.0.1:" + this.server.getAddress().getPort() + "/jwks");
+	}
+
+	/**
+	 * Points the service's {@code token.*} settings at this issuer.
+	 * @param registry the test's dynamic properties
+	 */
+	public void registerAsTokenIssuer(DynamicPropertyRegistry registry) {
+		registry.add("token.jwk-set-uri", this::jwkSetUri);
+		registry.add("token.issuer", () -> ISSUER);
 	}
 
 	public int jwksRequests() {

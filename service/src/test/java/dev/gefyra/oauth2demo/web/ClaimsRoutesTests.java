@@ -43,8 +43,7 @@ class ClaimsRoutesTests {
 
 	@DynamicPropertySource
 	static void issuerProperties(DynamicPropertyRegistry registry) {
-		registry.add("token.jwk-set-uri", issuer::jwkSetUri);
-		registry.add("token.issuer", () -> TestIssuer.ISSUER);
+		issuer.registerAsTokenIssuer(registry);
 	}
 
 	@AfterAll

@@ -52,8 +52,7 @@ class HostileInputTests {
 
 	@DynamicPropertySource
 	static void issuerProperties(DynamicPropertyRegistry registry) {
-		registry.add("token.jwk-set-uri", issuer::jwkSetUri);
-		registry.add("token.issuer", () -> TestIssuer.ISSUER);
+		issuer.registerAsTokenIssuer(registry);
 	}
 
 	@AfterAll
