@@ -2,8 +2,15 @@ package dev.gefyra.oauth2demo.token;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.source.JWKSecurityContextJWKSet;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import io.netty.channel.ChannelOption;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
@@ -42,17 +49,19 @@ class AccessTokenDecoders {
 	}
 
 	/**
-	 * Nimbus caches the JWKS and fetches it again when a token names a {@code kid} it
-	 * does not hold, so Keycloak key rotation needs no restart.
+	 * Verifies RS256 (or the configured algorithms) signatures with the keys of
+	 * {@link IssuerKeySet}, then {@code exp}/{@code nbf}, {@code iss} and {@code aud}.
 	 */
 	static NimbusReactiveJwtDecoder verifyingDecoder(TokenProperties properties) {
-		NimbusReactiveJwtDecoder decoder = NimbusReactiveJwtDecoder
-			.withJwkSetUri(String.valueOf(properties.jwkSetUri()))
-			.jwsAlgorithms((algorithms) -> {
-				algorithms.clear();
-				algorithms.addAll(properties.algorithms());
-			})
-			.webClient(jwksClient(properties))
+		Set<JWSAlgorithm> algorithms = properties.algorithms()
+			.stream()
+			.map((algorithm) -> JWSAlgorithm.parse(algorithm.getName()))
+			.collect(Collectors.toUnmodifiableSet());
+		IssuerKeySet keys = new IssuerKeySet(jwksClient(properties), Objects.requireNonNull(properties.jwkSetUri()),
+				algorithms, properties.jwksTtl(), properties.jwksRefetchInterval(), Clock.systemUTC());
+		NimbusReactiveJwtDecoder decoder = NimbusReactiveJwtDecoder.withJwkSource(keys)
+			.jwtProcessorCustomizer((processor) -> processor
+				.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, new JWKSecurityContextJWKSet())))
 			.build();
 		JwtTimestampValidator timestamps = new JwtTimestampValidator(properties.clockSkew());
 		timestamps.setAllowEmptyExpiryClaim(false);

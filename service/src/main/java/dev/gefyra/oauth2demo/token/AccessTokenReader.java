@@ -57,11 +57,27 @@ public class AccessTokenReader {
 	}
 
 	private Mono<Map<String, Object>> verify(String token) {
-		return this.decoder.decode(token)
-			.map(AccessTokenReader::jsonClaims)
-			.onErrorMap(BadJwtException.class, (ex) -> new InvalidAccessTokenException(reason(ex), ex))
-			.onErrorMap(AccessTokenReader::isKeySourceFailure,
-					(ex) -> new TokenVerificationUnavailableException(String.valueOf(ex.getMessage()), ex));
+		return this.decoder.decode(token).map(AccessTokenReader::jsonClaims).onErrorMap(AccessTokenReader::verdict);
+	}
+
+	/**
+	 * Spring wraps what the key source says in an {@code IllegalStateException}; unwrap
+	 * it, so a reason given there reaches the client.
+	 */
+	private static Throwable verdict(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof InvalidAccessTokenException
+					|| cause instanceof TokenVerificationUnavailableException) {
+				return cause;
+			}
+		}
+		if (ex instanceof BadJwtException bad) {
+			return new InvalidAccessTokenException(reason(bad), bad);
+		}
+		if (isKeySourceFailure(ex)) {
+			return new TokenVerificationUnavailableException(String.valueOf(ex.getMessage()), ex);
+		}
+		return ex;
 	}
 
 	/** OAuth2-Proxy forwards the bare token; a {@code Bearer } prefix is accepted too. */

@@ -6,6 +6,10 @@ package dev.gefyra.oauth2demo.token;
  */
 public class InvalidAccessTokenException extends RuntimeException {
 
+	public InvalidAccessTokenException(String message) {
+		super(message);
+	}
+
 	public InvalidAccessTokenException(String message, Throwable cause) {
 		super(message, cause);
 	}

@@ -24,6 +24,10 @@ import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
  * @param clockSkew tolerance when checking {@code exp} and {@code nbf}
  * @param algorithms the JWS algorithms accepted
  * @param jwksTimeout how long a JWKS fetch may take before the request fails with 503
+ * @param jwksTtl how long fetched keys are used before they are refreshed (in the
+ * background; a key removed from the JWKS is refused after at most this long)
+ * @param jwksRefetchInterval the least time between two JWKS fetches, so tokens naming
+ * unknown {@code kid}s, or an unreachable JWKS, cannot make the service hammer the issuer
  * @param cacheSize verified tokens remembered at most (0: verify every request)
  * @param cacheTtl how long a verified token is remembered at most (never past its
  * {@code exp})
@@ -33,6 +37,7 @@ public record TokenProperties(@DefaultValue("X-Forwarded-Access-Token") String h
 		@DefaultValue("jwks") TokenVerification verification, @Nullable URI jwkSetUri, @Nullable String issuer,
 		@DefaultValue("oauth2-demo") String audience, @DefaultValue("30s") Duration clockSkew,
 		@DefaultValue("RS256") List<SignatureAlgorithm> algorithms, @DefaultValue("5s") Duration jwksTimeout,
+		@DefaultValue("5m") Duration jwksTtl, @DefaultValue("10s") Duration jwksRefetchInterval,
 		@DefaultValue("10000") int cacheSize, @DefaultValue("60s") Duration cacheTtl) {
 
 	public TokenProperties {
@@ -43,6 +48,10 @@ public record TokenProperties(@DefaultValue("X-Forwarded-Access-Token") String h
 		}
 		if (clockSkew.isNegative()) {
 			throw new IllegalArgumentException("token.clock-skew must not be negative");
+		}
+		if (!jwksTimeout.isPositive() || !jwksTtl.isPositive() || jwksRefetchInterval.isNegative()) {
+			throw new IllegalArgumentException(
+					"token.jwks-timeout and token.jwks-ttl must be positive, token.jwks-refetch-interval not negative");
 		}
 		if (cacheSize < 0 || cacheTtl.isNegative()) {
 			throw new IllegalArgumentException("token.cache-size and token.cache-ttl must not be negative");

@@ -1,12 +1,14 @@
 package dev.gefyra.oauth2demo.token;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The token could not be checked because the issuer's keys could not be fetched: not the
  * client's fault (503).
  */
 public class TokenVerificationUnavailableException extends RuntimeException {
 
-	public TokenVerificationUnavailableException(String message, Throwable cause) {
+	public TokenVerificationUnavailableException(String message, @Nullable Throwable cause) {
 		super(message, cause);
 	}
 

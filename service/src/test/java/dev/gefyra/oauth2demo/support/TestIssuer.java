@@ -43,9 +43,13 @@ public final class TestIssuer implements AutoCloseable {
 
 	public static final String AUDIENCE = "oauth2-demo";
 
+	private static final RSAKey ATTACKER_KEY = newKey();
+
 	private final AtomicReference<RSAKey> signingKey = new AtomicReference<>(newKey());
 
 	private final AtomicInteger jwksRequests = new AtomicInteger();
+
+	private volatile boolean jwksAvailable = true;
 
 	private final HttpServer server;
 
@@ -63,6 +67,11 @@ public final class TestIssuer implements AutoCloseable {
 			TestIssuer issuer = new TestIssuer(server);
 			server.createContext("/jwks", (exchange) -> {
 				issuer.jwksRequests.incrementAndGet();
+				if (!issuer.jwksAvailable) {
+					exchange.sendResponseHeaders(503, -1);
+					exchange.close();
+					return;
+				}
 				byte[] body = new JWKSet(issuer.signingKey.get().toPublicJWK()).toString()
 					.getBytes(StandardCharsets.UTF_8);
 				exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -94,6 +103,15 @@ public final class TestIssuer implements AutoCloseable {
 
 	public int jwksRequests() {
 		return this.jwksRequests.get();
+	}
+
+	/**
+	 * Makes the JWKS answer 503, as an issuer that is down behind its ingress does, or
+	 * serve again.
+	 * @param available whether the JWKS is served
+	 */
+	public void jwksAvailable(boolean available) {
+		this.jwksAvailable = available;
 	}
 
 	/**
@@ -141,8 +159,16 @@ public final class TestIssuer implements AutoCloseable {
 	 * under the same kid.
 	 */
 	public String tokenSignedByAnotherKey() {
-		RSAKey forger = newKey(this.signingKey.get().getKeyID());
-		return sign(validClaims().build(), forger);
+		return tokenWithKeyId(this.signingKey.get().getKeyID());
+	}
+
+	/**
+	 * A well-formed token naming a {@code kid}, signed by a key of the attacker's.
+	 * @param keyId the {@code kid}
+	 * @return the token, signed by a key of the attacker's
+	 */
+	public static String tokenWithKeyId(String keyId) {
+		return sign(validClaims().build(), new RSAKey.Builder(ATTACKER_KEY).keyID(keyId).build());
 	}
 
 	/**
@@ -151,7 +177,7 @@ public final class TestIssuer implements AutoCloseable {
 	 */
 	public static String tokenWithForeignKeyUrls() {
 		try {
-			RSAKey attacker = newKey();
+			RSAKey attacker = new RSAKey.Builder(ATTACKER_KEY).keyID(UUID.randomUUID().toString()).build();
 			SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).type(JOSEObjectType.JWT)
 				.keyID(attacker.getKeyID())
 				.jwkURL(URI.create("http://127.0.0.1:9/attacker/jwks.json"))

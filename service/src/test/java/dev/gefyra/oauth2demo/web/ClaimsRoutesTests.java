@@ -27,10 +27,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The routes over HTTP, with real RS256 tokens checked against a JWKS served on loopback.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "management.server.port=0", "claims.mapping[0].field=Email", "claims.mapping[0].claim=email",
-				"claims.mapping[1].field=username", "claims.mapping[1].claim=preferred_username",
-				"claims.mapping[2].field=roles", "claims.mapping[2].claim=realm_access.roles",
-				"claims.mapping[3].field=verified", "claims.mapping[3].claim=email_verified" })
+		properties = { "management.server.port=0", "token.jwks-refetch-interval=0s", "claims.mapping[0].field=Email",
+				"claims.mapping[0].claim=email", "claims.mapping[1].field=username",
+				"claims.mapping[1].claim=preferred_username", "claims.mapping[2].field=roles",
+				"claims.mapping[2].claim=realm_access.roles", "claims.mapping[3].field=verified",
+				"claims.mapping[3].claim=email_verified" })
 @AutoConfigureWebTestClient
 class ClaimsRoutesTests {
 
@@ -180,7 +181,13 @@ class ClaimsRoutesTests {
 
 	@Test
 	void hmacTokenKeyedWithThePublicKeyShouldBeUnauthorized() {
-		assertInvalidToken(issuer.tokenHmacSignedWithPublicKey(), "");
+		assertInvalidToken(issuer.tokenHmacSignedWithPublicKey(), "Unsupported algorithm HS256");
+	}
+
+	@Test
+	void unknownKeyIdShouldBeUnauthorizedWithTheKeyIdNamed() {
+		assertInvalidToken(TestIssuer.tokenWithKeyId("no-such-key"),
+				"The issuer has no RS256 key with kid 'no-such-key'");
 	}
 
 	@ParameterizedTest
