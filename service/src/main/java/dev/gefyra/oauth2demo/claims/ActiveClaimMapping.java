@@ -24,6 +24,11 @@ import org.springframework.stereotype.Component;
  * binds the refreshed environment itself, validates the result, and swaps one reference:
  * a request reads either the old snapshot or the new one, never a half-bound mapping. An
  * invalid change keeps the last good snapshot and is kept as {@link #lastRejection()}.
+ * <p>
+ * Without any {@code claims.mapping} at start-up the built-in mapping is served. Once a
+ * configured mapping is served, its disappearance (the ConfigMap deleted, its key
+ * removed) is refused like an invalid change: falling back to the built-in mapping would
+ * change every answer because of what is usually a mistake or a moment of a re-creation.
  */
 @Component
 public class ActiveClaimMapping {
@@ -43,6 +48,9 @@ public class ActiveClaimMapping {
 	 * logged once.
 	 */
 	private @Nullable String outstandingError;
+
+	/** No configured mapping was accepted yet: the built-in one is served. */
+	private boolean servingBuiltIn;
 
 	private final Counter reloads;
 
@@ -65,8 +73,14 @@ public class ActiveClaimMapping {
 		Gauge.builder("claims.mapping.revision", this, (mapping) -> mapping.snapshot().revision())
 			.description("Revision of the claim mapping being served")
 			.register(meterRegistry);
-		ClaimMapping initial = tryLoad();
-		if (initial == null) {
+		boolean configured = ClaimMappingLoader.isMappingSet(environment);
+		ClaimMapping initial = configured ? tryLoad() : null;
+		this.servingBuiltIn = (initial == null);
+		if (!configured) {
+			logger.info("No claims.mapping configured: serving the built-in mapping " + ClaimMapping.DEFAULT.fields());
+			initial = ClaimMapping.DEFAULT;
+		}
+		else if (initial == null) {
 			logger.warn("Serving the built-in claim mapping " + ClaimMapping.DEFAULT.fields()
 					+ " until a valid one is configured");
 			initial = ClaimMapping.DEFAULT;
@@ -99,10 +113,20 @@ public class ActiveClaimMapping {
 	 */
 	@EventListener(EnvironmentChangeEvent.class)
 	public synchronized void onEnvironmentChange(EnvironmentChangeEvent event) {
+		if (!ClaimMappingLoader.isMappingSet(this.environment)) {
+			if (!this.servingBuiltIn) {
+				reject(null,
+						"claims.mapping is no longer set (the ConfigMap was deleted, or its application.yaml "
+								+ "key or the mapping in it removed); to serve the built-in mapping "
+								+ ClaimMapping.DEFAULT.fields() + ", write it explicitly");
+			}
+			return;
+		}
 		ClaimMapping candidate = tryLoad();
 		if (candidate == null) {
 			return;
 		}
+		this.servingBuiltIn = false;
 		ClaimMappingSnapshot previous = this.current.get();
 		if (candidate.equals(previous.mapping())) {
 			return;
@@ -123,6 +147,13 @@ public class ActiveClaimMapping {
 		}
 		catch (InvalidClaimMappingException ex) {
 			reject(settings, ex.getMessage());
+			return null;
+		}
+		catch (RuntimeException ex) {
+			// This runs inside Spring Cloud's refresh: a throw would abort it for every
+			// bean.
+			logger.error("Reading claims.mapping failed unexpectedly", ex);
+			reject(settings, "cannot read claims.mapping: " + ex);
 			return null;
 		}
 	}

@@ -7,7 +7,9 @@ import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyState;
 import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.core.env.Environment;
 
@@ -38,9 +40,23 @@ public final class ClaimMappingLoader {
 		}
 		catch (BindException ex) {
 			Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
-			throw new InvalidClaimMappingException(
-					"cannot bind '" + ex.getProperty().getName() + "': " + cause.getMessage(), ex);
+			throw new InvalidClaimMappingException("cannot bind '" + ex.getName() + "': " + cause.getMessage(), ex);
 		}
+	}
+
+	/**
+	 * Whether any source sets {@code claims.mapping}, even to something invalid.
+	 * @param environment the environment to read
+	 * @return {@code false} when no source mentions it
+	 */
+	public static boolean isMappingSet(Environment environment) {
+		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+			if (source.getConfigurationProperty(MAPPING) != null
+					|| source.containsDescendantOf(MAPPING) == ConfigurationPropertyState.PRESENT) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**

@@ -19,8 +19,11 @@ public class ClaimsEndpoint {
 
 	private final ActiveClaimMapping activeMapping;
 
-	public ClaimsEndpoint(ActiveClaimMapping activeMapping) {
+	private final ConfigMapSourceCheck sourceCheck;
+
+	public ClaimsEndpoint(ActiveClaimMapping activeMapping, ConfigMapSourceCheck sourceCheck) {
 		this.activeMapping = activeMapping;
+		this.sourceCheck = sourceCheck;
 	}
 
 	@ReadOperation
@@ -32,7 +35,7 @@ public class ClaimsEndpoint {
 			.map((field) -> new FieldMapping(field.name(), field.claim().toString()))
 			.toList();
 		return new ClaimsStatus(mapping, snapshot.mapping().missing(), snapshot.revision(), snapshot.loadedAt(),
-				this.activeMapping.lastRejection());
+				this.activeMapping.lastRejection(), this.sourceCheck.problem());
 	}
 
 	/**
@@ -43,9 +46,11 @@ public class ClaimsEndpoint {
 	 * @param revision the served revision
 	 * @param loadedAt when it was accepted
 	 * @param lastRejected the last refused mapping and its error, if any
+	 * @param configMapProblem what is wrong with the ConfigMap now (it does not exist, or
+	 * does not parse), if anything; {@code null} outside Kubernetes
 	 */
 	public record ClaimsStatus(List<FieldMapping> mapping, String missing, long revision, Instant loadedAt,
-			@Nullable RejectedClaimMapping lastRejected) {
+			@Nullable RejectedClaimMapping lastRejected, @Nullable String configMapProblem) {
 
 	}
 

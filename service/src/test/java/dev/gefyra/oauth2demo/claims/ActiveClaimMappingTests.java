@@ -80,6 +80,42 @@ class ActiveClaimMappingTests {
 		assertThat(active.lastRejection().error()).contains("claims.mapping[0].field is empty");
 	}
 
+	@Test
+	void noMappingAtStartShouldServeTheBuiltInOneWithoutRejection() {
+		this.configMap.clear();
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		assertThat(active.snapshot().mapping()).isSameAs(ClaimMapping.DEFAULT);
+		refresh(active);
+		assertThat(active.lastRejection()).isNull();
+		assertThat(this.meters.counter("claims.mapping.rejects").count()).isZero();
+	}
+
+	@Test
+	void configuredMappingThatDisappearsShouldBeKeptAndTheRemovalRejected() {
+		this.configMap.put("claims.mapping[0].field", "Mail");
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		this.configMap.clear();
+		refresh(active);
+		assertThat(active.snapshot().revision()).isEqualTo(1);
+		assertThat(active.snapshot().mapping().apply(Map.of("email", "x"))).containsExactly(Map.entry("Mail", "x"));
+		assertThat(active.lastRejection().error()).startsWith("claims.mapping is no longer set");
+		assertThat(this.meters.counter("claims.mapping.rejects").count()).isEqualTo(1);
+
+		this.configMap.putAll(Map.of("claims.mapping[0].field", "Email", "claims.mapping[0].claim", "email"));
+		refresh(active);
+		assertThat(active.snapshot().revision()).isEqualTo(2);
+		assertThat(active.snapshot().mapping()).isEqualTo(ClaimMapping.DEFAULT);
+	}
+
+	@Test
+	void emptyMappingShouldBeRejectedNotTakenForAbsent() {
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		this.configMap.clear();
+		this.configMap.put("claims.mapping", "");
+		refresh(active);
+		assertThat(active.lastRejection().error()).contains("claims.mapping lists no field");
+	}
+
 	private void refresh(ActiveClaimMapping active) {
 		active.onEnvironmentChange(new EnvironmentChangeEvent(Set.of("claims.mapping[0].field")));
 	}

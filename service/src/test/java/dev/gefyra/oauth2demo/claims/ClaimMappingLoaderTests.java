@@ -54,6 +54,15 @@ class ClaimMappingLoaderTests {
 	}
 
 	@Test
+	void entriesWrittenAsStringsShouldBeRefusedWithTheKeyNamed() {
+		StandardEnvironment environment = environment(Map.of("claims.mapping[0]", "Mail", "claims.mapping[1]", "email"),
+				Map.of());
+		assertThatExceptionOfType(InvalidClaimMappingException.class)
+			.isThrownBy(() -> ClaimMappingLoader.load(environment))
+			.withMessageStartingWith("cannot bind 'claims.mapping");
+	}
+
+	@Test
 	void scalarMappingShouldBeRefused() {
 		StandardEnvironment environment = environment(Map.of("claims.mapping", "email"), Map.of());
 		assertThatExceptionOfType(InvalidClaimMappingException.class)

@@ -2,6 +2,7 @@ package dev.gefyra.oauth2demo.claims;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -179,12 +180,98 @@ class ConfigMapReloadIT {
 		assertThat(status().mapping()).containsExactly(new FieldMapping("Mail", "email"));
 	}
 
+	@Test
+	void brokenConfigMapsShouldKeepTheLastGoodMappingWhileRequestsFlow() throws Exception {
+		WebTestClient app = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + this.port).build();
+		String token = issuer.token();
+		applyConfigMap(MAPPING_A);
+		awaitItemBody(app, token, BODY_A);
+		long revisionA = status().revision();
+
+		List<Breakage> breakages = List.of(
+				Breakage.seenInConfigMap("invalid YAML",
+						() -> applyConfigMap("claims:\n  mapping: [\n    - field: Mail\n"),
+						"is not valid YAML, so none of it is applied"),
+				Breakage.refused("mapping a number", () -> applyConfigMap("claims:\n  mapping: 42\n"),
+						"cannot bind 'claims.mapping'"),
+				Breakage.refused("entries as strings",
+						() -> applyConfigMap("claims:\n  mapping:\n    - Mail\n    - email\n"),
+						"cannot bind 'claims.mapping"),
+				Breakage.refused("empty mapping", () -> applyConfigMap("claims:\n  mapping: []\n"),
+						"claims.mapping lists no field"),
+				Breakage.refused("illegal path", () -> applyConfigMap(MAPPING_INVALID), "has an empty segment"),
+				Breakage.refused("mapping key removed", () -> applyConfigMap("claims:\n  missing: \"-\"\n"),
+						"claims.mapping is no longer set"),
+				Breakage.seenInConfigMap("application.yaml key removed",
+						() -> applyConfigMapData(Map.of("other.yaml", "a: b\n")), "has no key application.yaml"),
+				Breakage.seenInConfigMap("ConfigMap deleted", ConfigMapReloadIT::deleteConfigMap, "does not exist"));
+
+		RequestLoop loop = new RequestLoop(this.port, token);
+		loop.start();
+		try {
+			for (Breakage breakage : breakages) {
+				Instant before = Instant.now();
+				breakage.apply().run();
+				await().atMost(RELOAD_DEADLINE)
+					.pollInterval(Duration.ofMillis(100))
+					.untilAsserted(() -> assertThat(breakage.report(status(), before)).as(breakage.name())
+						.contains(breakage.expected()));
+				loop.awaitBodiesSeen(BODY_A);
+			}
+			applyConfigMap(MAPPING_B);
+			awaitItemBody(app, token, BODY_B);
+			loop.awaitBodiesSeen(BODY_B);
+		}
+		finally {
+			loop.stop();
+		}
+		System.out.println("broken ConfigMaps: " + breakages.size() + " breakages, " + loop.answered() + " requests, "
+				+ loop.failures.size() + " failed");
+		assertThat(loop.failures).as("non-200 answers while the ConfigMap was broken").isEmpty();
+		assertThat(loop.bodies.keySet()).as("only the last good mapping, then the re-created one")
+			.containsExactlyInAnyOrder(BODY_A, BODY_B);
+		assertThat(status().revision()).isEqualTo(revisionA + 1);
+		assertThat(status().configMapProblem()).isNull();
+	}
+
+	/**
+	 * A broken ConfigMap and where the endpoint tells of it: a refused mapping, or, for a
+	 * change Spring Cloud Kubernetes never applies, the ConfigMap check.
+	 */
+	private record Breakage(String name, Runnable apply, boolean refused, String expected) {
+
+		static Breakage refused(String name, Runnable apply, String error) {
+			return new Breakage(name, apply, true, error);
+		}
+
+		static Breakage seenInConfigMap(String name, Runnable apply, String problem) {
+			return new Breakage(name, apply, false, problem);
+		}
+
+		String report(ClaimsEndpoint.ClaimsStatus status, Instant since) {
+			if (!this.refused) {
+				return String.valueOf(status.configMapProblem());
+			}
+			RejectedClaimMapping rejected = status.lastRejected();
+			return (rejected != null && rejected.rejectedAt().isAfter(since)) ? rejected.error() : "";
+		}
+
+	}
+
+	private static void deleteConfigMap() {
+		kubernetes.configMaps().inNamespace(NAMESPACE).withName("oauth2-demo").delete();
+	}
+
 	private void applyConfigMap(String applicationYaml) {
+		applyConfigMapData(Map.of("application.yaml", applicationYaml));
+	}
+
+	private static void applyConfigMapData(Map<String, String> data) {
 		ConfigMap configMap = new ConfigMapBuilder().withNewMetadata()
 			.withName("oauth2-demo")
 			.withNamespace(NAMESPACE)
 			.endMetadata()
-			.addToData("application.yaml", applicationYaml)
+			.withData(data)
 			.build();
 		kubernetes.configMaps().inNamespace(NAMESPACE).resource(configMap).createOr(NonDeletingOperation::update);
 	}
@@ -268,6 +355,10 @@ class ConfigMapReloadIT {
 		void awaitBodiesSeen(String body) {
 			int seen = this.bodies.getOrDefault(body, 0);
 			await().atMost(RELOAD_DEADLINE).until(() -> this.bodies.getOrDefault(body, 0) >= seen + 20);
+		}
+
+		int answered() {
+			return this.bodies.values().stream().mapToInt(Integer::intValue).sum() + this.failures.size();
 		}
 
 		void stop() throws InterruptedException {

@@ -1,0 +1,80 @@
+package dev.gefyra.oauth2demo.claims;
+
+import java.util.Map;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import org.jspecify.annotations.Nullable;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.YAMLException;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.core.env.Environment;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads the ConfigMap the settings come from and says what is wrong with it, for
+ * {@code /actuator/claims}.
+ * <p>
+ * When a ConfigMap's {@code application.yaml} does not parse, Spring Cloud Kubernetes
+ * logs a warning and keeps the environment as it was, without an event: the last good
+ * mapping stays in effect, but {@link ActiveClaimMapping} never hears of the broken
+ * change. This check parses it as Spring Cloud Kubernetes does (SnakeYAML) so the
+ * endpoint can show it.
+ */
+@Component
+public class ConfigMapSourceCheck {
+
+	private static final String CONFIG_KEY = "application.yaml";
+
+	private final ObjectProvider<KubernetesClient> kubernetes;
+
+	private final Environment environment;
+
+	public ConfigMapSourceCheck(ObjectProvider<KubernetesClient> kubernetes, Environment environment) {
+		this.kubernetes = kubernetes;
+		this.environment = environment;
+	}
+
+	/**
+	 * What is wrong with the ConfigMap now.
+	 * @return the problem, or {@code null} when it is readable, or when the service does
+	 * not run in Kubernetes
+	 */
+	public @Nullable String problem() {
+		KubernetesClient client = this.kubernetes.getIfAvailable();
+		String name = this.environment.getProperty("spring.cloud.kubernetes.config.name");
+		if (client == null || name == null) {
+			return null;
+		}
+		String namespace = this.environment.getProperty("spring.cloud.kubernetes.config.namespace",
+				String.valueOf(client.getNamespace()));
+		String where = "ConfigMap " + namespace + "/" + name;
+		ConfigMap configMap;
+		try {
+			configMap = client.configMaps().inNamespace(namespace).withName(name).get();
+		}
+		catch (KubernetesClientException ex) {
+			return where + " cannot be read: " + ex.getMessage();
+		}
+		if (configMap == null) {
+			return where + " does not exist";
+		}
+		Map<String, String> data = configMap.getData();
+		String yaml = (data != null) ? data.get(CONFIG_KEY) : null;
+		if (yaml == null) {
+			return where + " has no key " + CONFIG_KEY;
+		}
+		try {
+			new Yaml().loadAll(yaml).forEach((document) -> {
+			});
+			return null;
+		}
+		catch (YAMLException ex) {
+			return where + ": " + CONFIG_KEY + " (resourceVersion " + configMap.getMetadata().getResourceVersion()
+					+ ") is not valid YAML, so none of it is applied: " + ex.getMessage().replace('\n', ' ');
+		}
+	}
+
+}
