@@ -1,0 +1,8 @@
+/**
+ * How the service lives with the Kubernetes API: the ConfigMap watch started without
+ * blocking start-up, and a clear message when the API is required but unreachable.
+ */
+@NullMarked
+package dev.gefyra.oauth2demo.kubernetes;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,113 @@
+package dev.gefyra.oauth2demo.kubernetes;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+
+import dev.gefyra.oauth2demo.ClaimServiceApplication;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.Environment;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The Kubernetes API server cannot be reached when the service starts: with
+ * {@code fail-fast} off it starts on its built-in settings and picks the ConfigMap up
+ * once the API server answers; with it on, it stops with one clear message.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class ApiServerUnreachableIT {
+
+	private static final String NAMESPACE = "unreachable-it";
+
+	@Test
+	void failFastOffShouldStartOnDefaultsThenServeTheConfigMapOnceTheApiAnswers(CapturedOutput output)
+			throws IOException {
+		int apiPort = freePort();
+		try (ConfigurableApplicationContext context = start(apiPort, false)) {
+			WebClient app = WebClient.create("http://127.0.0.1:" + port(context, "local.server.port"));
+			WebClient management = WebClient.create("http://127.0.0.1:" + port(context, "local.management.port"));
+			assertThat(item(app)).isEqualTo("{\"item_id\":1,\"Email\":\"not given\"}");
+			assertThat(management.get().uri("/actuator/claims").retrieve().bodyToMono(String.class).block())
+				.contains("\"configMapProblem\":\"ConfigMap " + NAMESPACE + "/oauth2-demo cannot be read");
+			assertThat(output).contains("The ConfigMap watch cannot start, the Kubernetes API server did not answer");
+
+			KubernetesMockServer apiServer = new KubernetesMockServer(new Context(), new MockWebServer(),
+					new HashMap<>(), new KubernetesCrudDispatcher(List.of()), false);
+			apiServer.init(InetAddress.getLoopbackAddress(), apiPort);
+			try (KubernetesClient kubernetes = apiServer.createClient()) {
+				kubernetes.configMaps()
+					.inNamespace(NAMESPACE)
+					.resource(new ConfigMapBuilder().withNewMetadata()
+						.withName("oauth2-demo")
+						.withNamespace(NAMESPACE)
+						.endMetadata()
+						.addToData("application.yaml", "claims:\n  mapping:\n    - field: Mail\n      claim: email\n")
+						.build())
+					.create();
+				// The watch is retried with backoff capped at 30 s.
+				await().atMost(ConfigMapWatchStarter.MAX_BACKOFF.plusSeconds(15))
+					.pollInterval(Duration.ofMillis(250))
+					.untilAsserted(() -> assertThat(item(app)).isEqualTo("{\"item_id\":1,\"Mail\":\"not given\"}"));
+				assertThat(output).contains("The ConfigMap watch started after");
+			}
+			finally {
+				apiServer.destroy();
+			}
+		}
+	}
+
+	@Test
+	void failFastOnShouldStopWithOneClearMessage(CapturedOutput output) throws IOException {
+		int apiPort = freePort();
+		assertThatException().isThrownBy(() -> start(apiPort, true).close());
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("The settings could not be read from the Kubernetes API")
+			.contains("Connection refused")
+			.contains("spring.cloud.kubernetes.config.fail-fast=true stops the service");
+		assertThat(output.toString().split("APPLICATION FAILED TO START", -1)).as("one report").hasSize(2);
+	}
+
+	private static ConfigurableApplicationContext start(int apiPort, boolean failFast) {
+		return new SpringApplicationBuilder(ClaimServiceApplication.class).run(
+				"--spring.main.cloud-platform=kubernetes", "--spring.config.import=optional:kubernetes:",
+				"--spring.cloud.kubernetes.client.master-url=http://127.0.0.1:" + apiPort,
+				"--spring.cloud.kubernetes.client.namespace=" + NAMESPACE,
+				"--spring.cloud.kubernetes.config.fail-fast=" + failFast, "--server.port=0",
+				"--management.server.port=0", "--token.verification=none");
+	}
+
+	private static String item(WebClient app) {
+		return app.get().uri("/items/1").retrieve().bodyToMono(String.class).block(Duration.ofSeconds(5));
+	}
+
+	private static int port(ConfigurableApplicationContext context, String property) {
+		Environment environment = context.getEnvironment();
+		return environment.getRequiredProperty(property, Integer.class);
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			return socket.getLocalPort();
+		}
+	}
+
+}
