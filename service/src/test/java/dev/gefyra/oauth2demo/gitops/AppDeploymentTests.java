@@ -1,6 +1,7 @@
 package dev.gefyra.oauth2demo.gitops;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -249,6 +250,29 @@ class AppDeploymentTests {
 			.allSatisfy((probe) -> assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("management"));
 		assertThat(service.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/readiness");
 		assertThat(service.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
+	}
+
+	/**
+	 * Traffic still reaches a terminating Pod until its endpoint removal has propagated:
+	 * the service must keep listening for that long before SIGTERM, then drain within the
+	 * grace period (proven on processes by GracefulShutdownTests and
+	 * scripts/e2e-shutdown).
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void terminationShouldWaitForEndpointRemovalThenDrainWithinTheGracePeriod(String overlay) {
+		Container service = service(overlay);
+		assertThat(service.getLifecycle()).as("preStop of the service").isNotNull();
+		long preStopSeconds = service.getLifecycle().getPreStop().getSleep().getSeconds();
+		assertThat(preStopSeconds).isBetween(3L, 15L);
+		assertThat(proxy(overlay).getLifecycle()).as("the native sidecar stops after the service by itself").isNull();
+		JsonNode config = GitOpsTree.yamlFile(SERVICE_CONFIG);
+		assertThat(config.path("server").path("shutdown").asText()).isEqualTo("graceful");
+		long drainSeconds = Duration
+			.parse("PT" + config.path("spring").path("lifecycle").path("timeout-per-shutdown-phase").asText())
+			.toSeconds();
+		assertThat(pod(overlay).getTerminationGracePeriodSeconds())
+			.isGreaterThanOrEqualTo(preStopSeconds + drainSeconds + 5);
 	}
 
 	@ParameterizedTest

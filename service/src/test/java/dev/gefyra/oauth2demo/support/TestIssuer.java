@@ -51,6 +51,8 @@ public final class TestIssuer implements AutoCloseable {
 
 	private volatile boolean jwksAvailable = true;
 
+	private volatile Duration jwksDelay = Duration.ZERO;
+
 	private final HttpServer server;
 
 	private TestIssuer(HttpServer server) {
@@ -67,6 +69,7 @@ public final class TestIssuer implements AutoCloseable {
 			TestIssuer issuer = new TestIssuer(server);
 			server.createContext("/jwks", (exchange) -> {
 				issuer.jwksRequests.incrementAndGet();
+				sleep(issuer.jwksDelay);
 				if (!issuer.jwksAvailable) {
 					exchange.sendResponseHeaders(503, -1);
 					exchange.close();
@@ -112,6 +115,14 @@ public final class TestIssuer implements AutoCloseable {
 	 */
 	public void jwksAvailable(boolean available) {
 		this.jwksAvailable = available;
+	}
+
+	/**
+	 * Makes the JWKS answer only after a delay, as a slow issuer does.
+	 * @param delay the delay
+	 */
+	public void jwksDelay(Duration delay) {
+		this.jwksDelay = delay;
 	}
 
 	/**
@@ -235,6 +246,15 @@ public final class TestIssuer implements AutoCloseable {
 		}
 		catch (JOSEException ex) {
 			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static void sleep(Duration duration) {
+		try {
+			Thread.sleep(duration);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
