@@ -52,6 +52,8 @@ class AppDeploymentTests {
 
 	private static final String REALM_FILE = "gitops/keycloak/base/realm/demo-realm.json";
 
+	private static final String LOCAL_USERS_FILE = "gitops/keycloak/overlays/local/realm/demo-users-0.json";
+
 	private static final Map<String, Object> proxyOptions = proxyOptions();
 
 	@ParameterizedTest
@@ -302,10 +304,14 @@ class AppDeploymentTests {
 	@Test
 	void realmShouldHoldTwoDistinctDemoUsersAndTheAudienceAndGroupsMappers() {
 		JsonNode realm = GitOpsTree.yamlFile(REALM_FILE);
-		JsonNode john = user(realm, "john@gefyra.dev");
+		JsonNode users = GitOpsTree.yamlFile(LOCAL_USERS_FILE);
+		assertThat(users.path("realm").asText()).isEqualTo(realm.path("realm").asText());
+		assertThat(LOCAL_USERS_FILE).endsWith("/" + realm.path("realm").asText() + "-users-0.json");
+		assertThat(realm.has("users")).as("users live in the local overlay only").isFalse();
+		JsonNode john = user(users, "john@gefyra.dev");
 		assertThat(john.path("email").asText()).isEqualTo("john@gefyra.dev");
 		assertThat(john.path("emailVerified").asBoolean()).isTrue();
-		JsonNode jane = user(realm, "jane@gefyra.dev");
+		JsonNode jane = user(users, "jane@gefyra.dev");
 		assertThat(jane.path("email").asText()).isNotEqualTo(john.path("email").asText());
 		assertThat(jane.path("groups")).isNotEmpty();
 		assertThat(jane.path("realmRoles")).extracting(JsonNode::asText).contains("demo-admin");
@@ -322,7 +328,7 @@ class AppDeploymentTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "local", "production" })
-	void keycloakShouldImportTheOneRealmFile(String overlay) {
+	void keycloakShouldImportTheOneRealmFileAndTheDemoUsersOnlyLocally(String overlay) {
 		List<HasMetadata> objects = GitOpsTree.render("gitops/keycloak/overlays/" + overlay);
 		ConfigMap realm = objects.stream()
 			.filter((object) -> object instanceof ConfigMap
@@ -330,7 +336,13 @@ class AppDeploymentTests {
 			.map(ConfigMap.class::cast)
 			.findFirst()
 			.orElseThrow();
-		assertThat(realm.getData()).containsOnlyKeys("demo-realm.json");
+		if (overlay.equals("local")) {
+			assertThat(realm.getData()).containsOnlyKeys("demo-realm.json", "demo-users-0.json");
+			assertThat(realm.getData().get("demo-users-0.json")).isEqualTo(GitOpsTree.read(LOCAL_USERS_FILE));
+		}
+		else {
+			assertThat(realm.getData()).containsOnlyKeys("demo-realm.json");
+		}
 		assertThat(realm.getData().get("demo-realm.json")).isEqualTo(GitOpsTree.read(REALM_FILE));
 		Deployment keycloak = objects.stream()
 			.filter(Deployment.class::isInstance)
