@@ -40,11 +40,19 @@ public record TokenProperties(@DefaultValue("X-Forwarded-Access-Token") String h
 		@DefaultValue("5m") Duration jwksTtl, @DefaultValue("10s") Duration jwksRefetchInterval,
 		@DefaultValue("10000") int cacheSize, @DefaultValue("60s") Duration cacheTtl) {
 
+	/** Headers the proxy never strips from requests (scripts/e2e-header-trust). */
+	private static final String UNMANAGED_HEADER_PREFIX = "X-Auth-Request-";
+
 	public TokenProperties {
 		if (verification == TokenVerification.JWKS && (jwkSetUri == null || issuer == null || issuer.isBlank())) {
 			throw new IllegalArgumentException("token.verification=jwks needs token.jwk-set-uri and token.issuer "
 					+ "(the issuer's JWKS URL and its public realm URL); set them, or use token.verification=none "
 					+ "on a loopback address for local decoding only");
+		}
+		if (header.regionMatches(true, 0, UNMANAGED_HEADER_PREFIX, 0, UNMANAGED_HEADER_PREFIX.length())) {
+			throw new IllegalArgumentException("token.header " + header + " cannot carry the token: OAuth2-Proxy "
+					+ "sets X-Auth-Request-* headers on responses only and passes a client's value on as sent; "
+					+ "use X-Forwarded-Access-Token");
 		}
 		if (clockSkew.isNegative()) {
 			throw new IllegalArgumentException("token.clock-skew must not be negative");

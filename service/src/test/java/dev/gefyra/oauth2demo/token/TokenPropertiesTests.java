@@ -1,0 +1,36 @@
+package dev.gefyra.oauth2demo.token;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class TokenPropertiesTests {
+
+	@ParameterizedTest
+	@ValueSource(strings = { "X-Auth-Request-Access-Token", "x-auth-request-email" })
+	void headerTheProxyPassesOnAsSentShouldBeRefused(String header) {
+		assertThatIllegalArgumentException().isThrownBy(() -> properties(header))
+			.withMessageContaining("passes a client's value on as sent");
+	}
+
+	@Test
+	void forwardedAccessTokenHeaderShouldBeAccepted() {
+		assertThat(properties("X-Forwarded-Access-Token").header()).isEqualTo("X-Forwarded-Access-Token");
+	}
+
+	private static TokenProperties properties(String header) {
+		return new TokenProperties(header, TokenVerification.JWKS, URI.create("http://127.0.0.1/jwks"), "http://issuer",
+				"oauth2-demo", Duration.ofSeconds(30), List.of(SignatureAlgorithm.RS256), Duration.ofSeconds(5),
+				Duration.ofMinutes(5), Duration.ofSeconds(10), 10, Duration.ofSeconds(60));
+	}
+
+}
