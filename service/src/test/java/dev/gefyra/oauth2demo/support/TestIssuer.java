@@ -20,11 +20,13 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
@@ -217,6 +219,57 @@ public final class TestIssuer implements AutoCloseable {
 				.build(), validClaims().build());
 			jwt.sign(new MACSigner(this.signingKey.get().toRSAPublicKey().getEncoded()));
 			return jwt.serialize();
+		}
+		catch (JOSEException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** The {@code kid} under which the JWKS publishes the current signing key. */
+	public String keyId() {
+		return this.signingKey.get().getKeyID();
+	}
+
+	/**
+	 * The current public key's encoded bytes, which an algorithm-confusion forger keys
+	 * HMAC with.
+	 */
+	public byte[] publicKeyBytes() {
+		try {
+			return this.signingKey.get().toRSAPublicKey().getEncoded();
+		}
+		catch (JOSEException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * A token signed with the current key whose header and payload are exactly the bytes
+	 * given, so a test can send authentic tokens holding JSON that no claims builder
+	 * would write.
+	 * @param algorithm an RSA signature algorithm
+	 * @param header the header's bytes, its {@code alg} ought to name the algorithm
+	 * @param payload the payload's bytes
+	 * @return the compact serialization
+	 */
+	public String signRaw(JWSAlgorithm algorithm, byte[] header, byte[] payload) {
+		try {
+			return signRaw(new RSASSASigner(this.signingKey.get()), algorithm, header, payload);
+		}
+		catch (JOSEException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * Like {@link #signRaw(JWSAlgorithm, byte[], byte[])}, with any signer: a forger's
+	 * key, or an HMAC secret.
+	 */
+	public static String signRaw(JWSSigner signer, JWSAlgorithm algorithm, byte[] header, byte[] payload) {
+		String signingInput = Base64URL.encode(header) + "." + Base64URL.encode(payload);
+		try {
+			return signingInput + "."
+					+ signer.sign(new JWSHeader(algorithm), signingInput.getBytes(StandardCharsets.US_ASCII));
 		}
 		catch (JOSEException ex) {
 			throw new IllegalStateException(ex);
