@@ -115,9 +115,11 @@ public class AccessTokenReader {
 	 * cause says why.
 	 */
 	private static String reason(JwtException ex) {
+		String message = String.valueOf(ex.getMessage());
 		Throwable cause = ex.getCause();
-		return (cause != null && cause.getMessage() != null) ? ex.getMessage() + ": " + cause.getMessage()
-				: String.valueOf(ex.getMessage());
+		String because = (cause != null) ? cause.getMessage() : null;
+		// Spring often repeats its cause's message in its own.
+		return (because == null || message.contains(because)) ? message : message + ": " + because;
 	}
 
 	/**
