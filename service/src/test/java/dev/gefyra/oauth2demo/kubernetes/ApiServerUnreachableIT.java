@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import dev.gefyra.oauth2demo.ClaimServiceApplication;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -14,6 +15,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -31,7 +33,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The Kubernetes API server cannot be reached when the service starts: with
  * {@code fail-fast} off it starts on its built-in settings and picks the ConfigMap up
- * once the API server answers; with it on, it stops with one clear message.
+ * once the API server answers, and a later change after the API server went away and came
+ * back; with it on, it stops with one clear message.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class ApiServerUnreachableIT {
@@ -40,7 +43,7 @@ class ApiServerUnreachableIT {
 
 	@Test
 	void failFastOffShouldStartOnDefaultsThenServeTheConfigMapOnceTheApiAnswers(CapturedOutput output)
-			throws IOException {
+			throws IOException, InterruptedException {
 		int apiPort = freePort();
 		try (ConfigurableApplicationContext context = start(apiPort, false)) {
 			WebClient app = WebClient.create("http://127.0.0.1:" + port(context, "local.server.port"));
@@ -50,19 +53,9 @@ class ApiServerUnreachableIT {
 				.contains("\"configMapProblem\":\"ConfigMap " + NAMESPACE + "/oauth2-demo cannot be read");
 			assertThat(output).contains("The ConfigMap watch cannot start, the Kubernetes API server did not answer");
 
-			KubernetesMockServer apiServer = new KubernetesMockServer(new Context(), new MockWebServer(),
-					new HashMap<>(), new KubernetesCrudDispatcher(List.of()), false);
-			apiServer.init(InetAddress.getLoopbackAddress(), apiPort);
-			try (KubernetesClient kubernetes = apiServer.createClient()) {
-				kubernetes.configMaps()
-					.inNamespace(NAMESPACE)
-					.resource(new ConfigMapBuilder().withNewMetadata()
-						.withName("oauth2-demo")
-						.withNamespace(NAMESPACE)
-						.endMetadata()
-						.addToData("application.yaml", "claims:\n  mapping:\n    - field: Mail\n      claim: email\n")
-						.build())
-					.create();
+			KubernetesMockServer apiServer = startApiServer(apiPort);
+			try {
+				applyMapping(apiServer, "Mail", NAMESPACE);
 				// The watch is retried with backoff capped at 30 s.
 				await().atMost(ConfigMapWatchStarter.MAX_BACKOFF.plusSeconds(15))
 					.pollInterval(Duration.ofMillis(250))
@@ -72,6 +65,59 @@ class ApiServerUnreachableIT {
 			finally {
 				apiServer.destroy();
 			}
+
+			// The API server goes away under the running watch and comes back with a
+			// later change.
+			KubernetesMockServer restarted = startApiServer(apiPort);
+			try {
+				// Unlike etcd, the mock keeps no history to replay and counts resource
+				// versions from 1
+				// again: move its count past the one the watch holds, and change once it
+				// is back.
+				applyMapping(restarted, "Ignored", "elsewhere");
+				applyMapping(restarted, "Ignored", "elsewhere-too");
+				awaitWatch(restarted);
+				applyMapping(restarted, "Address", NAMESPACE);
+				await().atMost(Duration.ofSeconds(45))
+					.pollInterval(Duration.ofMillis(250))
+					.untilAsserted(() -> assertThat(item(app)).isEqualTo("{\"item_id\":1,\"Address\":\"not given\"}"));
+			}
+			finally {
+				restarted.destroy();
+			}
+		}
+	}
+
+	private static void awaitWatch(KubernetesMockServer apiServer) throws InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+		while (System.nanoTime() < deadline) {
+			RecordedRequest request = apiServer.takeRequest(1, TimeUnit.SECONDS);
+			if (request != null && request.getPath().contains("watch=true")) {
+				return;
+			}
+		}
+		throw new AssertionError("the ConfigMap watch did not reconnect within 45 s");
+	}
+
+	private static KubernetesMockServer startApiServer(int port) {
+		KubernetesMockServer apiServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+				new KubernetesCrudDispatcher(List.of()), false);
+		apiServer.init(InetAddress.getLoopbackAddress(), port);
+		return apiServer;
+	}
+
+	private static void applyMapping(KubernetesMockServer apiServer, String field, String namespace) {
+		try (KubernetesClient kubernetes = apiServer.createClient()) {
+			kubernetes.configMaps()
+				.inNamespace(namespace)
+				.resource(new ConfigMapBuilder().withNewMetadata()
+					.withName("oauth2-demo")
+					.withNamespace(namespace)
+					.endMetadata()
+					.addToData("application.yaml",
+							"claims:\n  mapping:\n    - field: " + field + "\n      claim: email\n")
+					.build())
+				.create();
 		}
 	}
 
