@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
 
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -14,7 +13,6 @@ import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.stereotype.Component;
-import org.springframework.web.reactive.function.client.WebClientException;
 import org.springframework.web.reactive.function.server.ServerRequest;
 
 /**
@@ -74,7 +72,10 @@ public class AccessTokenReader {
 		if (ex instanceof BadJwtException bad) {
 			return new InvalidAccessTokenException(reason(bad), bad);
 		}
-		if (isKeySourceFailure(ex)) {
+		// Fetch failures come from IssuerKeySet, unwrapped above; a JwtException that is
+		// not
+		// a BadJwtException is Nimbus failing to use a key it was given, not the token.
+		if (ex instanceof JwtException) {
 			return new TokenVerificationUnavailableException(String.valueOf(ex.getMessage()), ex);
 		}
 		return ex;
@@ -91,23 +92,6 @@ public class AccessTokenReader {
 			value = value.substring(BEARER_PREFIX.length()).strip();
 		}
 		return value.isEmpty() ? null : value;
-	}
-
-	/**
-	 * The JWKS could not be fetched: Spring reports this as a plain {@link JwtException}
-	 * or as an {@code IllegalStateException} wrapping the failed (or timed-out) WebClient
-	 * call.
-	 */
-	private static boolean isKeySourceFailure(Throwable ex) {
-		if (ex instanceof JwtException) {
-			return !(ex instanceof BadJwtException);
-		}
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof WebClientException || cause instanceof TimeoutException) {
-				return true;
-			}
-		}
-		return false;
 	}
 
 	/**
