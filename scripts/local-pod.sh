@@ -5,6 +5,27 @@
 
 POD_PROXY_PORT=${POD_PROXY_PORT:-4181}
 
+# pod_preflight PORT...: loads the running stack's secrets and checks that the Pod's ports are free.
+pod_preflight() {
+  [[ -f "$RUN_DIR/secrets.env" ]] || die "the local stack is not running: scripts/demo start"
+  # shellcheck source=/dev/null
+  source "$RUN_DIR/secrets.env"
+  local port
+  for port in "$@"; do
+    port_is_free "$port" || die "port $port is in use"
+  done
+}
+
+# stop_pod_processes SIGNAL: signals whatever start_process started as pod-*; an EXIT trap.
+stop_pod_processes() {
+  local pid_file
+  for pid_file in "$RUN_DIR"/pod-*.pid; do
+    [[ -f "$pid_file" ]] || continue
+    kill "-$1" "$(cat "$pid_file")" 2>/dev/null || true
+    rm -f "$pid_file"
+  done
+}
+
 # A session cookie of john's, by logging in through the stack's proxy as a browser would.
 login_cookie() {
   local jar="$WORK_DIR/cookies" page action
