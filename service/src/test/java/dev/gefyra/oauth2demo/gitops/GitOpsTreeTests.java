@@ -1,5 +1,9 @@
 package dev.gefyra.oauth2demo.gitops;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -137,6 +141,26 @@ class GitOpsTreeTests {
 	}
 
 	@Test
+	void everyApplicationShouldSyncByTheOnePolicy() {
+		List<GenericKubernetesResource> applications = new ArrayList<>();
+		applications.add(find(GitOpsTree.render("argocd"), "Application", "oauth2-demo-root"));
+		GitOpsTree.render("argocd/apps").stream().map(GenericKubernetesResource.class::cast).forEach(applications::add);
+		assertThat(applications).hasSize(4);
+		Map<String, Object> policy = applications.get(0).get("spec", "syncPolicy");
+		assertThat(policy).containsKeys("automated", "retry");
+		assertThat(applications).allSatisfy((application) -> assertThat(application.<Object>get("spec", "syncPolicy"))
+			.as(application.getMetadata().getName())
+			.isEqualTo(policy));
+		List<String> statingIt = GitOpsTree.kustomizationDirectories()
+			.stream()
+			.filter((directory) -> directory.startsWith("argocd"))
+			.flatMap((directory) -> filesIn(directory).stream())
+			.filter((file) -> GitOpsTree.read(file).contains("syncPolicy:"))
+			.toList();
+		assertThat(statingIt).containsExactly("argocd/sync-policy/sync-policy.yaml");
+	}
+
+	@Test
 	void argoCdShouldComePinnedWithApplicationHealthRestored() {
 		String install = GitOpsTree.read("argocd/install/kustomization.yaml");
 		assertThat(install)
@@ -150,6 +174,17 @@ class GitOpsTreeTests {
 	void clusterConfigShouldRunThePinnedK3s() {
 		JsonNode cluster = GitOpsTree.yamlFile("scripts/k3d/cluster.yaml");
 		assertThat(cluster.path("image").asText()).isEqualTo(GitOpsTree.versions().get("K3S_IMAGE"));
+	}
+
+	private static List<String> filesIn(String directory) {
+		try (Stream<Path> files = Files.list(GitOpsTree.ROOT.resolve(directory))) {
+			return files.filter(Files::isRegularFile)
+				.map((file) -> GitOpsTree.ROOT.relativize(file).toString())
+				.toList();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
 	}
 
 	private static int wave(GenericKubernetesResource application) {
