@@ -27,11 +27,21 @@ final class GitOpsTree {
 
 	static final Path ROOT = findRepositoryRoot();
 
+	static final String ENVIRONMENTS = "gitops/environments";
+
 	private static final YAMLMapper yaml = new YAMLMapper();
 
 	private static final KubernetesSerialization serialization = new KubernetesSerialization();
 
-	private static final Map<Path, List<HasMetadata>> rendered = new LinkedHashMap<>();
+	/**
+	 * What every placeholder of a base holds ({@code set-by-environment},
+	 * {@code set-by-argocd/repo}): the value comes from elsewhere at render time.
+	 */
+	static final String PLACEHOLDER_MARK = "set-by-";
+
+	private static final Map<Path, String> rendered = new LinkedHashMap<>();
+
+	private static final Map<Path, List<HasMetadata>> parsed = new LinkedHashMap<>();
 
 	private GitOpsTree() {
 	}
@@ -43,7 +53,49 @@ final class GitOpsTree {
 	 * @return its objects, typed where fabric8 has a model, generic otherwise
 	 */
 	static synchronized List<HasMetadata> render(String directory) {
+		return parsed.computeIfAbsent(ROOT.resolve(directory),
+				(path) -> yamlDocuments(renderedText(directory)).stream()
+					.map((node) -> serialization.unmarshal(node.toString(), HasMetadata.class))
+					.toList());
+	}
+
+	/**
+	 * Renders a kustomization, once per test run.
+	 * @param directory the directory holding kustomization.yaml, relative to the
+	 * repository
+	 * @return the YAML stream kubectl printed
+	 */
+	static synchronized String renderedText(String directory) {
 		return rendered.computeIfAbsent(ROOT.resolve(directory), GitOpsTree::kustomize);
+	}
+
+	/**
+	 * The environments under gitops/environments, each a directory with an
+	 * environment.yaml.
+	 */
+	static List<String> environments() {
+		try (Stream<Path> directories = Files.list(ROOT.resolve(ENVIRONMENTS))) {
+			return directories.filter((directory) -> Files.isRegularFile(directory.resolve("environment.yaml")))
+				.map((directory) -> directory.getFileName().toString())
+				.sorted()
+				.toList();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * An environment's values as its environment.yaml states them.
+	 * @param environment the environment's directory name
+	 * @return the data of its ConfigMap
+	 */
+	static JsonNode environment(String environment) {
+		return yamlFile(environmentFile(environment)).path("data");
+	}
+
+	static String environmentFile(String environment) {
+		return ENVIRONMENTS + "/" + environment + "/environment.yaml";
 	}
 
 	static List<JsonNode> yamlDocuments(String text) {
@@ -108,7 +160,7 @@ final class GitOpsTree {
 		}
 	}
 
-	private static List<HasMetadata> kustomize(Path directory) {
+	private static String kustomize(Path directory) {
 		try {
 			Process process = new ProcessBuilder("kubectl", "kustomize", directory.toString()).start();
 			process.getOutputStream().close();
@@ -117,9 +169,7 @@ final class GitOpsTree {
 			if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
 				throw new IllegalStateException("kubectl kustomize " + ROOT.relativize(directory) + " failed: " + err);
 			}
-			return yamlDocuments(out).stream()
-				.map((node) -> serialization.unmarshal(node.toString(), HasMetadata.class))
-				.toList();
+			return out;
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("rendering gitops/ needs kubectl (it embeds kustomize) on PATH", ex);
