@@ -250,15 +250,24 @@ class AppDeploymentTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "local", "production" })
-	void networkPolicyShouldAdmitOnlyTheProxyAndManagementPorts(String overlay) {
+	void networkPolicyShouldAdmitOnlyTheProxyAndManagementPortsByName(String overlay) {
 		NetworkPolicy policy = single(overlay, NetworkPolicy.class);
 		assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
 		assertThat(policy.getSpec().getPodSelector().getMatchLabels())
 			.isEqualTo(single(overlay, Deployment.class).getSpec().getSelector().getMatchLabels());
+		Map<String, Integer> podPorts = Stream
+			.concat(pod(overlay).getInitContainers().stream(), pod(overlay).getContainers().stream())
+			.flatMap((container) -> container.getPorts().stream())
+			.collect(Collectors.toMap(ContainerPort::getName, ContainerPort::getContainerPort));
+		List<String> admitted = policy.getSpec()
+			.getIngress()
+			.stream()
+			.flatMap((rule) -> rule.getPorts().stream())
+			.map((port) -> port.getPort().getStrVal())
+			.toList();
+		assertThat(admitted).as("named ports").doesNotContainNull();
 		int managementPort = GitOpsTree.yamlFile(SERVICE_CONFIG).path("management").path("server").path("port").asInt();
-		assertThat(policy.getSpec().getIngress()).flatExtracting((rule) -> rule.getPorts())
-			.extracting((port) -> port.getPort().getIntVal())
-			.containsExactlyInAnyOrder(8809, managementPort);
+		assertThat(admitted).extracting(podPorts::get).containsExactlyInAnyOrder(8809, managementPort);
 	}
 
 	@ParameterizedTest
