@@ -1,8 +1,10 @@
 package dev.gefyra.oauth2demo.gitops;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,8 +13,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gefyra.oauth2demo.claims.ClaimMapping;
-import dev.gefyra.oauth2demo.claims.ClaimMappingLoader;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -40,6 +40,7 @@ import org.springframework.core.io.ByteArrayResource;
 import org.springframework.util.PropertyPlaceholderHelper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The app's Pod as a reviewer would check it: the sidecar reaches the service on its
@@ -308,28 +309,31 @@ class AppDeploymentTests {
 			.isGreaterThanOrEqualTo(preStopSeconds + drainSeconds + 5);
 	}
 
+	/**
+	 * The ConfigMap the service reads, and its mapping as the service itself parses it:
+	 * any mapping it accepts may ship, not only the built-in one.
+	 */
 	@ParameterizedTest
 	@ValueSource(strings = { "local", "production" })
-	void shippedMappingShouldBeOneTheServiceAccepts(String overlay) throws IOException {
-		String configMapName = GitOpsTree.yamlFile(SERVICE_CONFIG)
-			.path("spring")
-			.path("cloud")
-			.path("kubernetes")
-			.path("config")
-			.path("name")
-			.asText();
-		ConfigMap configMap = GitOpsTree.render("gitops/oauth2-demo/overlays/" + overlay)
-			.stream()
-			.filter((object) -> object instanceof ConfigMap && object.getMetadata().getName().equals(configMapName))
-			.map(ConfigMap.class::cast)
-			.findFirst()
-			.orElseThrow(() -> new AssertionError("no ConfigMap " + configMapName));
-		String applicationYaml = configMap.getData().get("application.yaml");
-		assertThat(applicationYaml).isNotNull();
-		StandardEnvironment environment = new StandardEnvironment();
-		new YamlPropertySourceLoader().load("configmap", new ByteArrayResource(applicationYaml.getBytes()))
-			.forEach(environment.getPropertySources()::addFirst);
-		assertThat(ClaimMappingLoader.load(environment)).isEqualTo(ClaimMapping.DEFAULT);
+	void shippedMappingShouldLoadWithTheServicesOwnParser(String overlay) {
+		String applicationYaml = shippedApplicationYaml(overlay);
+		List<Map.Entry<String, String>> written = new ArrayList<>();
+		GitOpsTree.yamlDocuments(applicationYaml)
+			.get(0)
+			.path("claims")
+			.path("mapping")
+			.forEach((entry) -> written.add(Map.entry(entry.path("field").asText(), entry.path("claim").asText())));
+		assertThat(written).isNotEmpty();
+		assertThat(loadMapping(applicationYaml)).containsExactlyElementsOf(written);
+	}
+
+	/** The check above can fail: an entry without its claim is refused. */
+	@Test
+	void mappingCheckShouldRefuseAnEntryWithoutItsClaim() {
+		String shipped = shippedApplicationYaml("local");
+		String broken = shipped.replaceFirst("(?m)^\\s*claim: .*\\n", "");
+		assertThat(broken).isNotEqualTo(shipped);
+		assertThatThrownBy(() -> loadMapping(broken)).hasMessageContaining("claims.mapping[0].claim is empty");
 	}
 
 	@Test
@@ -395,6 +399,46 @@ class AppDeploymentTests {
 			}
 		}
 		throw new AssertionError("no user " + username);
+	}
+
+	private static String shippedApplicationYaml(String overlay) {
+		String configMapName = GitOpsTree.yamlFile(SERVICE_CONFIG)
+			.path("spring")
+			.path("cloud")
+			.path("kubernetes")
+			.path("config")
+			.path("name")
+			.asText();
+		ConfigMap configMap = GitOpsTree.render("gitops/oauth2-demo/overlays/" + overlay)
+			.stream()
+			.filter((object) -> object instanceof ConfigMap && object.getMetadata().getName().equals(configMapName))
+			.map(ConfigMap.class::cast)
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("no ConfigMap " + configMapName));
+		String applicationYaml = configMap.getData().get("application.yaml");
+		assertThat(applicationYaml).as("application.yaml in ConfigMap " + configMapName).isNotNull();
+		return applicationYaml;
+	}
+
+	/**
+	 * Reads an application.yaml as the service reads its ConfigMap. The one place these
+	 * tests use the service's mapping classes, so a rename is fixed on one line.
+	 * @return response field to claim path, in order
+	 */
+	private static List<Map.Entry<String, String>> loadMapping(String applicationYaml) {
+		StandardEnvironment environment = new StandardEnvironment();
+		try {
+			new YamlPropertySourceLoader().load("configmap", new ByteArrayResource(applicationYaml.getBytes()))
+				.forEach(environment.getPropertySources()::addFirst);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		return dev.gefyra.oauth2demo.claims.ClaimMappingLoader.load(environment)
+			.fields()
+			.stream()
+			.map((field) -> Map.entry(field.name(), field.claim().toString()))
+			.toList();
 	}
 
 	/** The realm's client as Keycloak imports it, given Keycloak's environment. */
