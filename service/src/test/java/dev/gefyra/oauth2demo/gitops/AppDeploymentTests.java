@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gefyra.oauth2demo.claims.ClaimMapping;
-import dev.gefyra.oauth2demo.claims.ClaimMappingLoader;
+import dev.gefyra.oauth2demo.reload.ClaimMappingLoader;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;

@@ -1,8 +1,10 @@
-package dev.gefyra.oauth2demo.claims;
+package dev.gefyra.oauth2demo.reload;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.gefyra.oauth2demo.claims.ClaimMapping;
+import dev.gefyra.oauth2demo.claims.InvalidClaimMappingException;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.core.env.MapPropertySource;
