@@ -61,7 +61,7 @@ class ClaimMappingLoaderTests {
 				Map.of());
 		assertThatExceptionOfType(InvalidClaimMappingException.class)
 			.isThrownBy(() -> ClaimMappingLoader.load(environment))
-			.withMessageStartingWith("cannot bind 'claims.mapping");
+			.withMessageStartingWith("cannot bind 'claims.mapping[0]'");
 	}
 
 	@Test
