@@ -1,6 +1,6 @@
 /**
- * The claim mapping: validated, immutable snapshots bound from the environment and
- * swapped atomically on refresh.
+ * The claim mapping itself: which claim path fills which response field, validated into
+ * an immutable value and applied to a token's claims.
  */
 @NullMarked
 package dev.gefyra.oauth2demo.claims;

@@ -1,6 +1,7 @@
 /**
  * How the service lives with the Kubernetes API: the ConfigMap watch started without
- * blocking start-up, and a clear message when the API is required but unreachable.
+ * blocking start-up, a check of the ConfigMap the settings come from, and a clear message
+ * when the API is required but unreachable.
  */
 @NullMarked
 package dev.gefyra.oauth2demo.kubernetes;

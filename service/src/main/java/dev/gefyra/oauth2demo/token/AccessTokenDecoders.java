@@ -2,15 +2,24 @@ package dev.gefyra.oauth2demo.token;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.text.ParseException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.source.JWKSecurityContextJWKSet;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWKSecurityContext;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jwt.JWT;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import io.netty.channel.ChannelOption;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
@@ -18,13 +27,16 @@ import reactor.netty.http.client.HttpClient;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.convert.converter.Converter;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.BadJwtException;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtClaimNames;
 import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
@@ -59,15 +71,48 @@ class AccessTokenDecoders {
 			.collect(Collectors.toUnmodifiableSet());
 		IssuerKeySet keys = new IssuerKeySet(jwksClient(properties), Objects.requireNonNull(properties.jwkSetUri()),
 				algorithms, properties.jwksTtl(), properties.jwksRefetchInterval(), Clock.systemUTC());
-		NimbusReactiveJwtDecoder decoder = NimbusReactiveJwtDecoder.withJwkSource(keys)
-			.jwtProcessorCustomizer((processor) -> processor
-				.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, new JWKSecurityContextJWKSet())))
-			.build();
+		NimbusReactiveJwtDecoder decoder = new NimbusReactiveJwtDecoder(signatureCheck(keys, algorithms));
 		JwtTimestampValidator timestamps = new JwtTimestampValidator(properties.clockSkew());
 		timestamps.setAllowEmptyExpiryClaim(false);
 		decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(List.of(timestamps,
 				new JwtIssuerValidator(properties.issuer()), audienceValidator(properties.audience()))));
 		return decoder;
+	}
+
+	/**
+	 * Checks a token's signature with the keys {@link IssuerKeySet} picks for it, as
+	 * {@code NimbusReactiveJwtDecoder.withJwkSource} does, except that the key set's
+	 * verdicts reach the caller as they are: that builder wraps every failure of its key
+	 * source in an {@code IllegalStateException}.
+	 */
+	private static Converter<JWT, Mono<JWTClaimsSet>> signatureCheck(IssuerKeySet keys, Set<JWSAlgorithm> algorithms) {
+		DefaultJWTProcessor<JWKSecurityContext> processor = new DefaultJWTProcessor<>();
+		processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, new JWKSecurityContextJWKSet()));
+		// As the builder does: no typ check, and the claims are left to the validators.
+		processor.setJWSTypeVerifier((header, context) -> {
+		});
+		processor.setJWTClaimsSetVerifier((claims, context) -> {
+		});
+		return (jwt) -> {
+			if (!(jwt instanceof SignedJWT signed)) {
+				return Mono.error(
+						new InvalidAccessTokenException("Unsupported algorithm of " + jwt.getHeader().getAlgorithm()));
+			}
+			return keys.apply(signed).collectList().map((candidates) -> verifySignature(processor, signed, candidates));
+		};
+	}
+
+	private static JWTClaimsSet verifySignature(DefaultJWTProcessor<JWKSecurityContext> processor, SignedJWT jwt,
+			List<JWK> candidates) {
+		try {
+			return processor.process(jwt, new JWKSecurityContext(candidates));
+		}
+		catch (BadJOSEException ex) {
+			throw new BadJwtException("Failed to validate the token", ex);
+		}
+		catch (JOSEException ex) {
+			throw new JwtException("Failed to validate the token", ex);
+		}
 	}
 
 	/**
@@ -78,8 +123,11 @@ class AccessTokenDecoders {
 		if (!isLoopback(serverAddress)) {
 			throw new InsecureVerificationModeException(serverAddress);
 		}
-		NimbusReactiveJwtDecoder decoder = new NimbusReactiveJwtDecoder(
-				(jwt) -> Mono.fromCallable(jwt::getJWTClaimsSet));
+		// Spring would call a payload that is not a claims set a failure to verify, not
+		// the token's fault.
+		NimbusReactiveJwtDecoder decoder = new NimbusReactiveJwtDecoder((jwt) -> Mono.fromCallable(jwt::getJWTClaimsSet)
+			.onErrorMap(ParseException.class, (ex) -> new InvalidAccessTokenException(
+					"The token's payload is not a JSON claims set: " + ex.getMessage(), ex)));
 		decoder.setJwtValidator((jwt) -> OAuth2TokenValidatorResult.success());
 		return decoder;
 	}

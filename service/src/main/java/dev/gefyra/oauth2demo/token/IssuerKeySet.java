@@ -86,7 +86,12 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 	 */
 	@Override
 	public Flux<JWK> apply(SignedJWT jwt) {
-		JWSHeader header = jwt.getHeader();
+		// Looked up on subscription, not on assembly: a subscriber that comes back (a
+		// cache entry that expired) gets the keys of that moment.
+		return Flux.defer(() -> matchingKeys(jwt.getHeader()));
+	}
+
+	private Flux<JWK> matchingKeys(JWSHeader header) {
 		if (!this.algorithms.contains(header.getAlgorithm())) {
 			return Flux.error(new InvalidAccessTokenException(
 					"Unsupported algorithm " + header.getAlgorithm() + ", accepted: " + this.algorithms));

@@ -37,7 +37,10 @@ final class VerifiedTokenCache {
 			Function<String, Mono<Map<String, Object>>> verifier) {
 		this.maxAge = maxAge;
 		this.clock = clock;
-		this.cache = new ConcurrentLruCache<>(capacity, (token) -> verifier.apply(token)
+		// A cached Mono subscribes to its source again once an entry expired: deferred,
+		// the token is verified afresh then, not replayed from what verifier.apply built
+		// the first time (such as the keys it held).
+		this.cache = new ConcurrentLruCache<>(capacity, (token) -> Mono.defer(() -> verifier.apply(token))
 			.cache(this::timeToLive, (error) -> Duration.ZERO, () -> Duration.ZERO));
 	}
 

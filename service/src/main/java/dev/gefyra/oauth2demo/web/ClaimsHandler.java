@@ -3,8 +3,8 @@ package dev.gefyra.oauth2demo.web;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.gefyra.oauth2demo.claims.ActiveClaimMapping;
 import dev.gefyra.oauth2demo.claims.ClaimMapping;
+import dev.gefyra.oauth2demo.reload.ActiveClaimMapping;
 import dev.gefyra.oauth2demo.token.AccessTokenReader;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;

@@ -434,7 +434,7 @@ class AppDeploymentTests {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-		return dev.gefyra.oauth2demo.claims.ClaimMappingLoader.load(environment)
+		return dev.gefyra.oauth2demo.reload.ClaimMappingLoader.load(environment)
 			.fields()
 			.stream()
 			.map((field) -> Map.entry(field.name(), field.claim().toString()))

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.gefyra.oauth2demo.ClaimServiceApplication;
+import dev.gefyra.oauth2demo.support.ExpectedLogs;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -18,6 +19,7 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -41,17 +43,32 @@ class ApiServerUnreachableIT {
 
 	private static final String NAMESPACE = "unreachable-it";
 
+	/** Where Spring Boot reports a failed start ("APPLICATION FAILED TO START"). */
+	private static final String FAILURE_REPORT = "org.springframework.boot.diagnostics.LoggingFailureAnalysisReporter";
+
+	/** fabric8's informer, which fails while the API server cannot be reached. */
+	private static final String INFORMER = "io.fabric8.kubernetes.client.informers.impl.cache.Reflector";
+
+	@RegisterExtension
+	final ExpectedLogs logs = new ExpectedLogs();
+
 	@Test
 	void failFastOffShouldStartOnDefaultsThenServeTheConfigMapOnceTheApiAnswers(CapturedOutput output)
 			throws IOException, InterruptedException {
 		int apiPort = freePort();
+		this.logs.expect(INFORMER, "listSyncAndWatch failed for v1/namespaces/" + NAMESPACE + "/configmaps");
+		this.logs.expect(ConfigMapWatchStarter.class,
+				"The ConfigMap watch cannot start, the Kubernetes API server did not answer");
 		try (ConfigurableApplicationContext context = start(apiPort, false)) {
 			WebClient app = WebClient.create("http://127.0.0.1:" + port(context, "local.server.port"));
 			WebClient management = WebClient.create("http://127.0.0.1:" + port(context, "local.management.port"));
 			assertThat(item(app)).isEqualTo("{\"item_id\":1,\"Email\":\"not given\"}");
 			assertThat(management.get().uri("/actuator/claims").retrieve().bodyToMono(String.class).block())
 				.contains("\"configMapProblem\":\"ConfigMap " + NAMESPACE + "/oauth2-demo cannot be read");
-			assertThat(output).contains("The ConfigMap watch cannot start, the Kubernetes API server did not answer");
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(this.logs.messages(ConfigMapWatchStarter.class)).singleElement()
+					.asString()
+					.contains("serving the settings at hand and retrying"));
 
 			KubernetesMockServer apiServer = startApiServer(apiPort);
 			try {
@@ -122,14 +139,16 @@ class ApiServerUnreachableIT {
 	}
 
 	@Test
-	void failFastOnShouldStopWithOneClearMessage(CapturedOutput output) throws IOException {
+	void failFastOnShouldStopWithOneClearMessage() throws IOException {
 		int apiPort = freePort();
+		this.logs.expect(FAILURE_REPORT, "The settings could not be read from the Kubernetes API");
 		assertThatException().isThrownBy(() -> start(apiPort, true).close());
-		assertThat(output).contains("APPLICATION FAILED TO START")
-			.contains("The settings could not be read from the Kubernetes API")
+		assertThat(this.logs.messages(FAILURE_REPORT)).as("one report")
+			.singleElement()
+			.asString()
+			.contains("APPLICATION FAILED TO START")
 			.contains("Connection refused")
 			.contains("spring.cloud.kubernetes.config.fail-fast=true stops the service");
-		assertThat(output.toString().split("APPLICATION FAILED TO START", -1)).as("one report").hasSize(2);
 	}
 
 	private static ConfigurableApplicationContext start(int apiPort, boolean failFast) {

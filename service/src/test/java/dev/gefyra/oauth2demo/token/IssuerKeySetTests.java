@@ -14,9 +14,11 @@ import java.util.stream.IntStream;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jwt.SignedJWT;
+import dev.gefyra.oauth2demo.support.ExpectedLogs;
 import dev.gefyra.oauth2demo.support.TestIssuer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -36,6 +38,9 @@ class IssuerKeySetTests {
 	private static final Duration TTL = Duration.ofMinutes(5);
 
 	private static final Duration REFETCH_INTERVAL = Duration.ofSeconds(10);
+
+	@RegisterExtension
+	final ExpectedLogs logs = new ExpectedLogs();
 
 	private final TestIssuer issuer = TestIssuer.start();
 
@@ -126,11 +131,14 @@ class IssuerKeySetTests {
 		keysFor(known);
 		this.issuer.jwksAvailable(false);
 		this.clock.advance(TTL.plusSeconds(1));
+		this.logs.expect(IssuerKeySet.class, "Refreshing the issuer's keys failed; keeping the 1 fetched at");
 
 		for (int i = 0; i < 20; i++) {
 			assertThat(keysFor(known)).hasSize(1);
 		}
 		await().atMost(Duration.ofSeconds(5)).until(() -> this.issuer.jwksRequests() == 2);
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(this.logs.messages(IssuerKeySet.class)).isNotEmpty());
 		this.clock.advance(REFETCH_INTERVAL);
 		SignedJWT unknown = parse(TestIssuer.tokenWithKeyId("new-key"));
 		assertThatExceptionOfType(TokenVerificationUnavailableException.class).isThrownBy(() -> keysFor(unknown))

@@ -3,15 +3,19 @@ package dev.gefyra.oauth2demo.token;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatNoException;
 
 class TokenPropertiesTests {
 
@@ -22,9 +26,21 @@ class TokenPropertiesTests {
 			.withMessageContaining("passes a client's value on as sent");
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "X-Forwarded-Access-Token", "x-forwarded-access-token", "Authorization" })
+	void headerTheProxySetsItselfShouldBeAccepted(String header) {
+		assertThatNoException().isThrownBy(() -> properties(header));
+	}
+
 	@Test
-	void forwardedAccessTokenHeaderShouldBeAccepted() {
-		assertThat(properties("X-Forwarded-Access-Token").header()).isEqualTo("X-Forwarded-Access-Token");
+	void boundWithoutSettingsButTheIssuerShouldUseTheDocumentedDefaults() {
+		TokenProperties bound = new Binder(new MapConfigurationPropertySource(
+				Map.of("token.jwk-set-uri", "http://keycloak:8080/jwks", "token.issuer", "http://issuer")))
+			.bindOrCreate("token", TokenProperties.class);
+		assertThat(bound.header()).isEqualTo("X-Forwarded-Access-Token");
+		assertThat(bound.verification()).isEqualTo(TokenVerification.JWKS);
+		assertThat(bound.audience()).isEqualTo("oauth2-demo");
+		assertThat(bound.algorithms()).containsExactly(SignatureAlgorithm.RS256);
 	}
 
 	private static TokenProperties properties(String header) {

@@ -13,15 +13,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
+import dev.gefyra.oauth2demo.support.ExpectedLogs;
 import dev.gefyra.oauth2demo.support.TestIssuer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -35,8 +39,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A generated corpus of over 10 000 hostile requests, sent as raw bytes (HTTP clients
  * refuse to send much of it): malformed and forged tokens, algorithm confusion, foreign
  * key URLs, wrong issuer, audience and times, claims of unexpected types, control
- * characters, oversized headers, odd {@code item_id}s. Nothing may answer 5xx, no forged
- * token may pass, and every rejection the service itself makes is a problem+json.
+ * characters, oversized headers, odd {@code item_id}s. Each kind of request has one
+ * expected answer: nothing answers 5xx, every forged token is refused with a 401
+ * problem+json, and only what Netty refuses before the service sees it (an oversized
+ * header, a control character in a header) gets anything else.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "claims.mapping[0].field=Email", "claims.mapping[0].claim=email",
@@ -46,6 +52,22 @@ class HostileInputTests {
 	private static final TestIssuer issuer = TestIssuer.start();
 
 	private static final int ROUNDS = 500;
+
+	private static final String OVERSIZED_HEADER = "header over 16 KiB";
+
+	private static final String CONTROL_CHARACTERS = "control characters";
+
+	/**
+	 * The forged tokens Netty refuses before the service sees them: a header over its 8
+	 * KiB limit (431, or the connection closed while the header was still being sent),
+	 * and control characters, which RFC 9110 forbids in a field value (400). Every other
+	 * forged token reaches the service and gets its 401.
+	 */
+	private static final Map<String, Set<Integer>> REFUSED_BY_NETTY = Map.of(OVERSIZED_HEADER,
+			Set.of(431, Response.RESET), CONTROL_CHARACTERS, Set.of(400));
+
+	@RegisterExtension
+	final ExpectedLogs logs = new ExpectedLogs();
 
 	@LocalServerPort
 	private int port;
@@ -62,6 +84,7 @@ class HostileInputTests {
 
 	@Test
 	void hostileCorpusShouldGetNo5xxAndLetNoForgeryIn() throws IOException {
+		this.logs.expect("reactor.netty.http.server.HttpServerOperations", "Decoding failed");
 		Random random = new Random(20261128);
 		Map<String, Supplier<String>> forged = forgedTokens(random);
 		Map<String, Supplier<String>> oddButGenuine = oddButGenuineTokens(random);
@@ -73,10 +96,10 @@ class HostileInputTests {
 				Response response = send("/items/" + random.nextInt(), kind.getValue().get());
 				sent++;
 				count(statuses, kind.getKey(), response);
-				boolean refusedByNetty = response.status() == 431 || response.status() == 400
-						|| (response.status() == Response.RESET && kind.getKey().startsWith("header over"));
-				if (response.status() != 401 && !refusedByNetty) {
-					failures.add(kind.getKey() + " got " + response.status() + ": " + response.body());
+				Set<Integer> expected = REFUSED_BY_NETTY.getOrDefault(kind.getKey(), Set.of(401));
+				if (!expected.contains(response.status())) {
+					failures.add(
+							kind.getKey() + " got " + response.status() + ", not " + expected + ": " + response.body());
 				}
 				if (response.status() == 401 && !response.isProblem()) {
 					failures.add(kind.getKey() + " 401 without problem+json: " + response.body());
@@ -90,18 +113,20 @@ class HostileInputTests {
 					failures.add(kind.getKey() + " got " + response.status() + ": " + response.body());
 				}
 			}
-			for (String itemId : hostileItemIds(random)) {
-				Response response = send("/items/" + itemId, issuer.token());
+			for (Map.Entry<String, Boolean> item : hostileItemIds(random).entrySet()) {
+				Response response = send("/items/" + item.getKey(), issuer.token());
 				sent++;
 				count(statuses, "item_id", response);
-				if (response.status() >= 500
-						|| (response.status() == 400 && !response.isProblem()) && !itemId.contains("%")) {
-					failures.add("item_id " + itemId + " got " + response.status() + ": " + response.body());
+				boolean answered = item.getValue()
+						? response.status() == 200 && response.body().startsWith("{\"item_id\":")
+						: response.status() == 400 && response.isProblem()
+								&& response.body().contains("\"title\":\"Invalid item_id\"");
+				if (!answered) {
+					failures.add("item_id " + item.getKey() + " got " + response.status() + ": " + response.body());
 				}
 			}
 		}
 		System.out.println("hostile corpus: " + sent + " requests, outcomes " + statuses);
-		assertThat(sent).isGreaterThanOrEqualTo(10_000);
 		assertThat(failures).as("requests answered wrongly").isEmpty();
 		assertThat(statuses.keySet()).noneMatch((key) -> key.endsWith(" 5xx"));
 	}
@@ -129,9 +154,9 @@ class HostileInputTests {
 		tokens.put("bad base64", () -> "eyJ%%%." + "!!!" + random.nextInt() + ".***");
 		tokens.put("too few dots", () -> randomBase64(random) + "." + randomBase64(random));
 		tokens.put("too many dots", () -> issuer.token() + "." + randomBase64(random));
-		tokens.put("control characters", () -> "eyJ\u0001\u0007" + random.nextInt() + "\u007f.x.y");
+		tokens.put(CONTROL_CHARACTERS, () -> "eyJ\u0001\u0007" + random.nextInt() + "\u007f.x.y");
 		tokens.put("unicode", () -> "\u00e9\u4e2d\u0416." + random.nextInt() + ".\u2603");
-		tokens.put("header over 16 KiB", () -> issuer.token() + "A".repeat(17_000));
+		tokens.put(OVERSIZED_HEADER, () -> issuer.token() + "A".repeat(17_000));
 		return tokens;
 	}
 
@@ -153,10 +178,19 @@ class HostileInputTests {
 		return tokens;
 	}
 
-	private static List<String> hostileItemIds(Random random) {
-		return List.of(String.valueOf(-random.nextInt(Integer.MAX_VALUE)), "2147483648", "-2147483649",
-				"99999999999999999999999", "abc", "1e3", "0x10", "%20", "%2F..%2F", "%00", "%E2%98%83", "12%0A34",
-				"1.5", "+" + random.nextInt(1000));
+	/**
+	 * {@code item_id}s to send, each with whether the service must take it (an integer in
+	 * range) or refuse it with a 400 problem.
+	 */
+	private static Map<String, Boolean> hostileItemIds(Random random) {
+		Map<String, Boolean> ids = new LinkedHashMap<>();
+		ids.put(String.valueOf(-random.nextInt(Integer.MAX_VALUE)), true);
+		ids.put("+" + random.nextInt(1000), true);
+		for (String invalid : List.of("2147483648", "-2147483649", "99999999999999999999999", "abc", "1e3", "0x10",
+				"%20", "%2F..%2F", "%00", "%E2%98%83", "12%0A34", "1.5")) {
+			ids.put(invalid, false);
+		}
+		return ids;
 	}
 
 	private static Object nested(int depth) {

@@ -1,6 +1,8 @@
-package dev.gefyra.oauth2demo.claims;
+package dev.gefyra.oauth2demo.reload;
 
 import java.time.Instant;
+
+import dev.gefyra.oauth2demo.claims.ClaimMapping;
 
 /**
  * The mapping being served, with the revision it got when it was accepted.

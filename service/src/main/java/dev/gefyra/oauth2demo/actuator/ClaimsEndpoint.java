@@ -1,8 +1,13 @@
-package dev.gefyra.oauth2demo.claims;
+package dev.gefyra.oauth2demo.actuator;
 
 import java.time.Instant;
 import java.util.List;
 
+import dev.gefyra.oauth2demo.claims.FieldMapping;
+import dev.gefyra.oauth2demo.kubernetes.ConfigMapSourceCheck;
+import dev.gefyra.oauth2demo.reload.ActiveClaimMapping;
+import dev.gefyra.oauth2demo.reload.ClaimMappingSnapshot;
+import dev.gefyra.oauth2demo.reload.RejectedClaimMapping;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;

@@ -1,11 +1,16 @@
-package dev.gefyra.oauth2demo.claims;
+package dev.gefyra.oauth2demo.reload;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.gefyra.oauth2demo.claims.ClaimMapping;
+import dev.gefyra.oauth2demo.claims.FieldMapping;
+import dev.gefyra.oauth2demo.support.ExpectedLogs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
 import org.springframework.core.env.MapPropertySource;
@@ -13,10 +18,21 @@ import org.springframework.core.env.StandardEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/**
+ * The mapping served before and after refreshes, with a configured mapping unlike the
+ * built-in one ({@code Email <- email}), so that serving it is never mistaken for the
+ * fallback.
+ */
 class ActiveClaimMappingTests {
 
+	private static final Map<String, Object> CLAIMS = Map.of("email", "john@gefyra.dev", "preferred_username", "john");
+
+	@RegisterExtension
+	final ExpectedLogs logs = new ExpectedLogs();
+
 	private final Map<String, Object> configMap = new HashMap<>(
-			Map.of("claims.mapping[0].field", "Email", "claims.mapping[0].claim", "email"));
+			Map.of("claims.mapping[0].field", "Mail", "claims.mapping[0].claim", "email", "claims.mapping[1].field",
+					"user", "claims.mapping[1].claim", "preferred_username", "claims.missing", "-"));
 
 	private final StandardEnvironment environment = new StandardEnvironment();
 
@@ -30,17 +46,20 @@ class ActiveClaimMappingTests {
 	void startShouldServeConfiguredMappingAsRevisionOne() {
 		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
 		assertThat(active.snapshot().revision()).isEqualTo(1);
-		assertThat(active.snapshot().mapping()).isEqualTo(ClaimMapping.DEFAULT);
+		assertThat(active.snapshot().mapping().apply(CLAIMS)).containsExactly(Map.entry("Mail", "john@gefyra.dev"),
+				Map.entry("user", "john"));
+		assertThat(active.snapshot().mapping().missing()).isEqualTo("-");
 		assertThat(active.lastRejection()).isNull();
 	}
 
 	@Test
 	void changeShouldBeServedAsNextRevision() {
 		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
-		this.configMap.put("claims.mapping[0].field", "Mail");
+		this.configMap.put("claims.mapping[0].field", "Address");
 		refresh(active);
 		assertThat(active.snapshot().revision()).isEqualTo(2);
-		assertThat(active.snapshot().mapping().apply(Map.of("email", "x"))).containsExactly(Map.entry("Mail", "x"));
+		assertThat(active.snapshot().mapping().apply(CLAIMS)).containsExactly(Map.entry("Address", "john@gefyra.dev"),
+				Map.entry("user", "john"));
 		assertThat(this.meters.counter("claims.mapping.reloads").count()).isEqualTo(1);
 		assertThat(this.meters.get("claims.mapping.revision").gauge().value()).isEqualTo(2);
 	}
@@ -55,28 +74,38 @@ class ActiveClaimMappingTests {
 	}
 
 	@Test
-	void invalidChangeShouldKeepLastGoodMappingAndBeReported() {
+	void invalidChangeShouldKeepLastGoodMappingAndBeReportedOnce() {
 		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		ClaimMapping configured = active.snapshot().mapping();
+		this.logs.expect(ActiveClaimMapping.class, "Claim mapping rejected, still serving revision 1: "
+				+ "claims.mapping[0].claim: claim path 'realm_access..roles' has an empty segment");
 		this.configMap.put("claims.mapping[0].claim", "realm_access..roles");
 		refresh(active);
 		refresh(active);
 		assertThat(active.snapshot().revision()).isEqualTo(1);
-		assertThat(active.snapshot().mapping()).isEqualTo(ClaimMapping.DEFAULT);
+		assertThat(active.snapshot().mapping()).isSameAs(configured);
 		assertThat(active.lastRejection()).isNotNull();
 		assertThat(active.lastRejection().error()).contains("empty segment");
-		assertThat(active.lastRejection().settings().mapping())
-			.containsExactly(new FieldMapping("Email", "realm_access..roles"));
+		assertThat(active.lastRejection().settings().mapping()).containsExactly(
+				new FieldMapping("Mail", "realm_access..roles"), new FieldMapping("user", "preferred_username"));
 		assertThat(this.meters.counter("claims.mapping.rejects").count()).as("the same error counts once").isEqualTo(1);
-		this.configMap.put("claims.mapping[0].claim", "mail");
+		assertThat(this.logs.messages(ActiveClaimMapping.class)).as("the same error is logged once").hasSize(1);
+
+		this.configMap.put("claims.mapping[0].claim", "email_address");
 		refresh(active);
 		assertThat(active.snapshot().revision()).isEqualTo(2);
+		assertThat(active.snapshot().mapping().apply(Map.of("email_address", "j@x"))).containsEntry("Mail", "j@x");
 	}
 
 	@Test
 	void invalidMappingAtStartShouldServeBuiltInDefault() {
+		this.logs.expect(ActiveClaimMapping.class,
+				"Claim mapping rejected, still serving revision built-in: claims.mapping[0].field is empty");
+		this.logs.expect(ActiveClaimMapping.class,
+				"Serving the built-in claim mapping [Email <- email] until a valid one is configured");
 		this.configMap.put("claims.mapping[0].field", "");
 		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
-		assertThat(active.snapshot().mapping()).isEqualTo(ClaimMapping.DEFAULT);
+		assertThat(active.snapshot().mapping()).isSameAs(ClaimMapping.DEFAULT);
 		assertThat(active.lastRejection().error()).contains("claims.mapping[0].field is empty");
 	}
 
@@ -92,28 +121,34 @@ class ActiveClaimMappingTests {
 
 	@Test
 	void configuredMappingThatDisappearsShouldBeKeptAndTheRemovalRejected() {
-		this.configMap.put("claims.mapping[0].field", "Mail");
 		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		this.logs.expect(ActiveClaimMapping.class,
+				"Claim mapping rejected, still serving revision 1: claims.mapping is no longer set");
 		this.configMap.clear();
 		refresh(active);
 		assertThat(active.snapshot().revision()).isEqualTo(1);
-		assertThat(active.snapshot().mapping().apply(Map.of("email", "x"))).containsExactly(Map.entry("Mail", "x"));
+		assertThat(active.snapshot().mapping().apply(CLAIMS)).containsExactly(Map.entry("Mail", "john@gefyra.dev"),
+				Map.entry("user", "john"));
 		assertThat(active.lastRejection().error()).startsWith("claims.mapping is no longer set");
 		assertThat(this.meters.counter("claims.mapping.rejects").count()).isEqualTo(1);
 
 		this.configMap.putAll(Map.of("claims.mapping[0].field", "Email", "claims.mapping[0].claim", "email"));
 		refresh(active);
-		assertThat(active.snapshot().revision()).isEqualTo(2);
+		assertThat(active.snapshot().revision()).as("the built-in mapping, written explicitly").isEqualTo(2);
 		assertThat(active.snapshot().mapping()).isEqualTo(ClaimMapping.DEFAULT);
 	}
 
 	@Test
 	void emptyMappingShouldBeRejectedNotTakenForAbsent() {
 		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		this.logs.expect(ActiveClaimMapping.class,
+				"Claim mapping rejected, still serving revision 1: claims.mapping lists no field");
 		this.configMap.clear();
 		this.configMap.put("claims.mapping", "");
 		refresh(active);
-		assertThat(active.lastRejection().error()).contains("claims.mapping lists no field");
+		assertThat(active.lastRejection().error()).isEqualTo("claims.mapping lists no field");
+		assertThat(active.snapshot().mapping().fields()).extracting(ClaimMapping.MappedField::name)
+			.isEqualTo(List.of("Mail", "user"));
 	}
 
 	private void refresh(ActiveClaimMapping active) {

@@ -1,8 +1,10 @@
-package dev.gefyra.oauth2demo.claims;
+package dev.gefyra.oauth2demo.reload;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.gefyra.oauth2demo.claims.ClaimMapping;
+import dev.gefyra.oauth2demo.claims.InvalidClaimMappingException;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.core.env.MapPropertySource;
@@ -59,7 +61,7 @@ class ClaimMappingLoaderTests {
 				Map.of());
 		assertThatExceptionOfType(InvalidClaimMappingException.class)
 			.isThrownBy(() -> ClaimMappingLoader.load(environment))
-			.withMessageStartingWith("cannot bind 'claims.mapping");
+			.withMessageStartingWith("cannot bind 'claims.mapping[0]'");
 	}
 
 	@Test

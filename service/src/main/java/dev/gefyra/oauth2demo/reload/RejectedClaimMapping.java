@@ -1,7 +1,8 @@
-package dev.gefyra.oauth2demo.claims;
+package dev.gefyra.oauth2demo.reload;
 
 import java.time.Instant;
 
+import dev.gefyra.oauth2demo.claims.ClaimsProperties;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,4 +1,4 @@
-package dev.gefyra.oauth2demo.claims;
+package dev.gefyra.oauth2demo.kubernetes;
 
 import java.util.Map;
 
@@ -19,7 +19,7 @@ import org.springframework.stereotype.Component;
  * <p>
  * When a ConfigMap's {@code application.yaml} does not parse, Spring Cloud Kubernetes
  * logs a warning and keeps the environment as it was, without an event: the last good
- * mapping stays in effect, but {@link ActiveClaimMapping} never hears of the broken
+ * mapping stays in effect, but {@code ActiveClaimMapping} never hears of the broken
  * change. This check parses it as Spring Cloud Kubernetes does (SnakeYAML) so the
  * endpoint can show it.
  */

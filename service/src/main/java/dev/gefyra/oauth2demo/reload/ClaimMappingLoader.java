@@ -1,7 +1,11 @@
-package dev.gefyra.oauth2demo.claims;
+package dev.gefyra.oauth2demo.reload;
 
 import java.util.List;
 import java.util.stream.StreamSupport;
+
+import dev.gefyra.oauth2demo.claims.ClaimMapping;
+import dev.gefyra.oauth2demo.claims.ClaimsProperties;
+import dev.gefyra.oauth2demo.claims.InvalidClaimMappingException;
 
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Bindable;

@@ -1,15 +1,19 @@
-package dev.gefyra.oauth2demo.claims;
+package dev.gefyra.oauth2demo.actuator;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.gefyra.oauth2demo.reload.ActiveClaimMapping;
+import dev.gefyra.oauth2demo.support.ExpectedLogs;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -23,9 +27,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The management port: probes, Prometheus metrics and {@code /actuator/claims}.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "management.server.port=0", "token.verification=none" })
+		properties = { "management.server.port=0", "token.verification=none", "claims.mapping[0].field=Mail",
+				"claims.mapping[0].claim=email", "claims.mapping[1].field=roles",
+				"claims.mapping[1].claim=realm_access.roles", "claims.missing=-" })
 @DirtiesContext
 class ClaimsEndpointTests {
+
+	@RegisterExtension
+	final ExpectedLogs logs = new ExpectedLogs();
 
 	@LocalManagementPort
 	private int managementPort;
@@ -52,19 +61,20 @@ class ClaimsEndpointTests {
 
 	@Test
 	void claimsEndpointShouldShowActiveMappingThenRejection() {
-		managementGet("/actuator/claims").jsonPath("$.mapping[0].field")
-			.isEqualTo("Email")
-			.jsonPath("$.mapping[0].claim")
-			.isEqualTo("email")
+		managementGet("/actuator/claims").jsonPath("$.mapping")
+			.isEqualTo(List.of(Map.of("field", "Mail", "claim", "email"),
+					Map.of("field", "roles", "claim", "realm_access.roles")))
 			.jsonPath("$.missing")
-			.isEqualTo("not given")
+			.isEqualTo("-")
 			.jsonPath("$.revision")
 			.isEqualTo(1)
 			.jsonPath("$.loadedAt")
 			.isNotEmpty();
+		this.logs.expect(ActiveClaimMapping.class, "Claim mapping rejected, still serving revision 1: "
+				+ "claims.mapping[0].claim: claim path 'email.' has an empty segment");
 		this.environment.getPropertySources()
 			.addFirst(new MapPropertySource("broken-configmap",
-					Map.of("claims.mapping[0].field", "Email", "claims.mapping[0].claim", "email.")));
+					Map.of("claims.mapping[0].field", "Mail", "claims.mapping[0].claim", "email.")));
 		this.activeMapping.onEnvironmentChange(new EnvironmentChangeEvent(Set.of("claims.mapping[0].claim")));
 		managementGet("/actuator/claims").jsonPath("$.revision")
 			.isEqualTo(1)
@@ -76,6 +86,10 @@ class ClaimsEndpointTests {
 			.isEqualTo("email.")
 			.jsonPath("$.lastRejected.rejectedAt")
 			.isNotEmpty();
+	}
+
+	@Test
+	void prometheusShouldExposeTheMappingMetrics() {
 		management().get()
 			.uri("/actuator/prometheus")
 			.exchange()
@@ -84,7 +98,7 @@ class ClaimsEndpointTests {
 			.expectBody(String.class)
 			.value((metrics) -> assertThat(metrics).contains("claims_mapping_rejects_total")
 				.contains("claims_mapping_reloads_total")
-				.contains("claims_mapping_revision"));
+				.containsPattern("(?m)^claims_mapping_revision\\{[^}]*\\} 1\\.0$"));
 	}
 
 	@Test

@@ -1,8 +1,11 @@
-package dev.gefyra.oauth2demo.claims;
+package dev.gefyra.oauth2demo.reload;
 
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.gefyra.oauth2demo.claims.ClaimMapping;
+import dev.gefyra.oauth2demo.claims.ClaimsProperties;
+import dev.gefyra.oauth2demo.claims.InvalidClaimMappingException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
