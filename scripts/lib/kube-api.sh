@@ -100,13 +100,13 @@ wait_for_kube_apiserver() { # SECONDS
 # The app's Namespace, ServiceAccount, Role, RoleBinding and ConfigMaps, as the local overlay renders
 # them: the objects Argo CD would sync, not copies. (The Deployment and the rest need a kubelet.)
 apply_app_objects() {
-  local rendered="$KUBE_DIR/app-objects.yaml" kind
+  local rendered="$KUBE_DIR/app-objects.yaml"
   kubectl kustomize "$REPO_ROOT/$APP_OVERLAY" >"$rendered"
-  # Namespaces first: the namespaced objects need theirs.
-  for kind in Namespace ServiceAccount Role RoleBinding ConfigMap; do
-    k create --dry-run=client -f "$rendered" -o jsonpath="{range .items[?(@.kind==\"$kind\")]}{@}{\"\\n\"}{end}" |
-      k apply --server-side -f - >/dev/null
-  done
+  # kubectl prints each object as "<kind><TAB><the object as one line of JSON>"; kustomize lists the
+  # Namespace first, so the namespaced objects find theirs.
+  k create --dry-run=client -f "$rendered" -o jsonpath='{.kind}{"\t"}{@}{"\n"}' |
+    awk -F '\t' '$1 ~ /^(Namespace|ServiceAccount|Role|RoleBinding|ConfigMap)$/ { print $2 }' |
+    k apply -f - >/dev/null
   k -n "$APP_NAMESPACE" get configmap oauth2-demo >/dev/null || die "$APP_OVERLAY renders no ConfigMap oauth2-demo"
 }
 
