@@ -123,7 +123,7 @@ run_logged() {
   (
     while sleep 15 >/dev/null 2>&1; do
       local last
-      last=$(tail -n 1 "$log_file" 2>/dev/null | tr -d '\r' | cut -c 1-110 || true)
+      last=$(latest_line "$log_file")
       log "  ... $((SECONDS - started)) s${last:+, latest: $last}"
     done
   ) &
@@ -197,13 +197,18 @@ wait_for_http() {
     fi
     if ((SECONDS - started >= next)); then
       local last=""
-      [[ -z "$log_file" ]] || last=$(tail -n 1 "$log_file" 2>/dev/null | tr -d '\r' | cut -c 1-110 || true)
+      [[ -z "$log_file" ]] || last=$(latest_line "$log_file")
       log "  ... waiting for $name: $((SECONDS - started)) s${last:+, latest: $last}"
       next=$((next + 15))
     fi
     sleep 0.2
   done
   log "$name ready after $((SECONDS - started)) s"
+}
+
+# latest_line LOG: its last line, without colours, cut to fit a progress line.
+latest_line() {
+  tail -n 1 "$1" 2>/dev/null | sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e 's/\r//g' | cut -c 1-110 || true
 }
 
 # print_log_end LOG [LINES]
