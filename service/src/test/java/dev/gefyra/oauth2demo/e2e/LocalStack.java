@@ -17,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Where the local stack of {@code scripts/demo} listens, and plain HTTP calls to it (no
  * redirects followed, no cookies kept), configured by the environment
- * {@code scripts/e2e-local} sets.
+ * {@code scripts/test/e2e-local} sets.
  */
 final class LocalStack {
 
@@ -47,7 +47,7 @@ final class LocalStack {
 	static String required(String name) {
 		String value = System.getenv(name);
 		if (value == null || value.isBlank()) {
-			throw new IllegalStateException(name + " is not set: run this test through scripts/e2e-local");
+			throw new IllegalStateException(name + " is not set: run this test through scripts/test/e2e-local");
 		}
 		return value;
 	}

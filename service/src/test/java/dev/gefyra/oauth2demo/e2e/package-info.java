@@ -1,6 +1,6 @@
 /**
  * End-to-end tests against the running local stack (real Keycloak, real OAuth2-Proxy, the
- * service), driven by headless Chromium; run by {@code scripts/e2e-local}.
+ * service), driven by headless Chromium; run by {@code scripts/test/e2e-local}.
  */
 @NullMarked
 package dev.gefyra.oauth2demo.e2e;
