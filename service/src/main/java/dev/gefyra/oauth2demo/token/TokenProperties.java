@@ -40,7 +40,7 @@ public record TokenProperties(@DefaultValue("X-Forwarded-Access-Token") String h
 		@DefaultValue("5m") Duration jwksTtl, @DefaultValue("10s") Duration jwksRefetchInterval,
 		@DefaultValue("10000") int cacheSize, @DefaultValue("60s") Duration cacheTtl) {
 
-	/** Headers the proxy never strips from requests (scripts/e2e-header-trust). */
+	/** Headers the proxy never strips from requests (scripts/test/e2e-header-trust). */
 	private static final String UNMANAGED_HEADER_PREFIX = "X-Auth-Request-";
 
 	public TokenProperties {

@@ -290,7 +290,7 @@ class AppDeploymentTests {
 	 * Traffic still reaches a terminating Pod until its endpoint removal has propagated:
 	 * the service must keep listening for that long before SIGTERM, then drain within the
 	 * grace period (proven on processes by GracefulShutdownTests and
-	 * scripts/e2e-shutdown).
+	 * scripts/test/e2e-shutdown).
 	 */
 	@ParameterizedTest
 	@ValueSource(strings = { "local", "production" })

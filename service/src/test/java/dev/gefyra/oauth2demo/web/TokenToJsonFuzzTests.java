@@ -58,7 +58,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the trusted key signed with RS256 and whose iss, aud, exp and nbf pass may get a 200,
  * and then every mapped field is the token's claim at that path; every 401 is an RFC 6750
  * problem. Without {@code JAZZER_FUZZ} the test replays the inputs under
- * {@code TokenToJsonFuzzTestsInputs/}; {@code scripts/fuzz} fuzzes for a bounded time.
+ * {@code TokenToJsonFuzzTestsInputs/}; {@code scripts/test/fuzz} fuzzes for a bounded
+ * time.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.MOCK,
 		properties = { "claims.mapping[0].field=Email", "claims.mapping[0].claim=email",
