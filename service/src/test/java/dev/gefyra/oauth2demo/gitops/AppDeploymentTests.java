@@ -37,7 +37,6 @@ import tools.jackson.dataformat.toml.TomlMapper;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.ByteArrayResource;
-import org.springframework.util.PropertyPlaceholderHelper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -147,31 +146,18 @@ class AppDeploymentTests {
 	}
 
 	/**
-	 * Keycloak fills the realm file's {@code ${VAR:default}} placeholders from its own
-	 * environment at import: in a cluster, the app's URL from the Deployment; for the
-	 * local stack (scripts/demo), which sets none, the default.
+	 * Keycloak fills the realm file's {@code ${VAR}} placeholders from its own
+	 * environment at import: in a cluster, the app's URL from the Deployment (the local
+	 * stack sets its own).
 	 */
 	@ParameterizedTest
 	@ValueSource(strings = { "local", "production" })
 	void realmShouldSendTheBrowserBackOnlyToTheAppOfItsEnvironment(String overlay) {
 		URI redirect = URI.create(env(proxy(overlay), "OAUTH2_PROXY_REDIRECT_URL").getValue());
-		Map<String, String> keycloakEnv = keycloak(overlay).getEnv()
-			.stream()
-			.filter((variable) -> variable.getValue() != null)
-			.collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
-		JsonNode client = importedRealmClient(keycloakEnv);
+		JsonNode client = RealmImport.client(RealmImport.imported(RealmImport.keycloakEnvironment(overlay)));
 		assertThat(client.path("redirectUris")).extracting(JsonNode::asText).containsExactly(redirect.toString());
 		assertThat(client.path("attributes").path("post.logout.redirect.uris").asText().split("##"))
-			.containsExactly(redirect.resolve("/") + "*");
-	}
-
-	@Test
-	void realmImportedWithoutAnEnvironmentShouldServeTheLocalStack() {
-		JsonNode client = importedRealmClient(Map.of());
-		assertThat(client.path("redirectUris")).extracting(JsonNode::asText)
-			.containsExactly("http://127.0.0.1:4180/oauth2/callback");
-		assertThat(client.path("attributes").path("post.logout.redirect.uris").asText())
-			.isEqualTo("http://127.0.0.1:4180/*");
+			.containsExactly(redirect.resolve("/").toString());
 	}
 
 	@ParameterizedTest
@@ -439,15 +425,6 @@ class AppDeploymentTests {
 			.stream()
 			.map((field) -> Map.entry(field.name(), field.claim().toString()))
 			.toList();
-	}
-
-	/** The realm's client as Keycloak imports it, given Keycloak's environment. */
-	private static JsonNode importedRealmClient(Map<String, String> keycloakEnvironment) {
-		PropertyPlaceholderHelper placeholders = new PropertyPlaceholderHelper("${", "}", ":", null, true);
-		String imported = placeholders.replacePlaceholders(GitOpsTree.read(REALM_FILE), keycloakEnvironment::get);
-		JsonNode clients = GitOpsTree.yamlDocuments(imported).get(0).path("clients");
-		assertThat(clients).hasSize(1);
-		return clients.get(0);
 	}
 
 	private static JsonNode realmClient() {
