@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -21,6 +22,9 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -29,6 +33,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.Config;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -233,6 +238,54 @@ class AppDeploymentTests {
 			.path("secrets")
 			.path("enabled")
 			.asBoolean(true)).as("secrets need a Role too").isFalse();
+	}
+
+	/**
+	 * Only the service calls the Kubernetes API (it watches its ConfigMap): its container
+	 * alone gets the ServiceAccount's token, the cluster's CA and the namespace, at the
+	 * paths fabric8 reads them from; the sidecar gets none.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void serviceAccountTokenShouldBeMountedIntoTheServiceOnly(String overlay) {
+		PodSpec pod = pod(overlay);
+		assertThat(pod.getAutomountServiceAccountToken()).as("automountServiceAccountToken").isFalse();
+		List<Volume> tokenVolumes = pod.getVolumes()
+			.stream()
+			.filter((volume) -> volume.getProjected() != null && volume.getProjected()
+				.getSources()
+				.stream()
+				.anyMatch((source) -> source.getServiceAccountToken() != null))
+			.toList();
+		assertThat(tokenVolumes).hasSize(1);
+		Volume volume = tokenVolumes.get(0);
+		Map<String, String> files = new TreeMap<>();
+		for (VolumeProjection source : volume.getProjected().getSources()) {
+			if (source.getServiceAccountToken() != null) {
+				files.put(source.getServiceAccountToken().getPath(), "the ServiceAccount's token");
+			}
+			if (source.getConfigMap() != null) {
+				source.getConfigMap()
+					.getItems()
+					.forEach((item) -> files.put(item.getPath(),
+							"ConfigMap " + source.getConfigMap().getName() + " key " + item.getKey()));
+			}
+			if (source.getDownwardAPI() != null) {
+				source.getDownwardAPI()
+					.getItems()
+					.forEach((item) -> files.put(item.getPath(), item.getFieldRef().getFieldPath()));
+			}
+		}
+		assertThat(files).isEqualTo(Map.of("token", "the ServiceAccount's token", "ca.crt",
+				"ConfigMap kube-root-ca.crt key ca.crt", "namespace", "metadata.namespace"));
+		assertThat(mountsOf(volume, proxy(overlay))).as("the sidecar's mounts").isEmpty();
+		List<VolumeMount> serviceMounts = mountsOf(volume, service(overlay));
+		assertThat(serviceMounts).singleElement().satisfies((mount) -> {
+			assertThat(mount.getReadOnly()).isTrue();
+			assertThat(Stream.of("token", "ca.crt", "namespace").map((file) -> mount.getMountPath() + "/" + file))
+				.containsExactly(Config.KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH,
+						Config.KUBERNETES_SERVICE_ACCOUNT_CA_CRT_PATH, Config.KUBERNETES_NAMESPACE_PATH);
+		});
 	}
 
 	@ParameterizedTest
@@ -471,6 +524,13 @@ class AppDeploymentTests {
 			.map((object) -> ((Deployment) object).getSpec().getTemplate().getSpec().getContainers().get(0))
 			.findFirst()
 			.orElseThrow();
+	}
+
+	private static List<VolumeMount> mountsOf(Volume volume, Container container) {
+		return container.getVolumeMounts()
+			.stream()
+			.filter((mount) -> mount.getName().equals(volume.getName()))
+			.toList();
 	}
 
 	private static EnvVar env(Container container, String name) {
