@@ -238,6 +238,9 @@ class GitOpsTreeTests {
 		assertThat(install)
 			.contains("/argoproj/argo-cd/" + GitOpsTree.versions().get("ARGOCD_VERSION") + "/manifests/install.yaml");
 		JsonNode argocdCm = GitOpsTree.yamlFile("argocd/install/argocd-cm.yaml");
+		// The release's objects get their namespace after the patches are applied:
+		// a patch naming one matches nothing, and kustomize refuses to render.
+		assertThat(argocdCm.path("metadata").has("namespace")).as("namespace of the argocd-cm patch").isFalse();
 		assertThat(argocdCm.path("data").path("resource.customizations.health.argoproj.io_Application").asText())
 			.contains("obj.status.health.status");
 	}
