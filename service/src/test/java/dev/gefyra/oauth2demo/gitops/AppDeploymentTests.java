@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -21,6 +22,9 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -29,6 +33,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.Config;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,7 +42,6 @@ import tools.jackson.dataformat.toml.TomlMapper;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.ByteArrayResource;
-import org.springframework.util.PropertyPlaceholderHelper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -147,31 +151,18 @@ class AppDeploymentTests {
 	}
 
 	/**
-	 * Keycloak fills the realm file's {@code ${VAR:default}} placeholders from its own
-	 * environment at import: in a cluster, the app's URL from the Deployment; for the
-	 * local stack (scripts/demo), which sets none, the default.
+	 * Keycloak fills the realm file's {@code ${VAR}} placeholders from its own
+	 * environment at import: in a cluster, the app's URL from the Deployment (the local
+	 * stack sets its own).
 	 */
 	@ParameterizedTest
 	@ValueSource(strings = { "local", "production" })
 	void realmShouldSendTheBrowserBackOnlyToTheAppOfItsEnvironment(String overlay) {
 		URI redirect = URI.create(env(proxy(overlay), "OAUTH2_PROXY_REDIRECT_URL").getValue());
-		Map<String, String> keycloakEnv = keycloak(overlay).getEnv()
-			.stream()
-			.filter((variable) -> variable.getValue() != null)
-			.collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
-		JsonNode client = importedRealmClient(keycloakEnv);
+		JsonNode client = RealmImport.client(RealmImport.imported(RealmImport.keycloakEnvironment(overlay)));
 		assertThat(client.path("redirectUris")).extracting(JsonNode::asText).containsExactly(redirect.toString());
 		assertThat(client.path("attributes").path("post.logout.redirect.uris").asText().split("##"))
-			.containsExactly(redirect.resolve("/") + "*");
-	}
-
-	@Test
-	void realmImportedWithoutAnEnvironmentShouldServeTheLocalStack() {
-		JsonNode client = importedRealmClient(Map.of());
-		assertThat(client.path("redirectUris")).extracting(JsonNode::asText)
-			.containsExactly("http://127.0.0.1:4180/oauth2/callback");
-		assertThat(client.path("attributes").path("post.logout.redirect.uris").asText())
-			.isEqualTo("http://127.0.0.1:4180/*");
+			.containsExactly(redirect.resolve("/").toString());
 	}
 
 	@ParameterizedTest
@@ -247,6 +238,54 @@ class AppDeploymentTests {
 			.path("secrets")
 			.path("enabled")
 			.asBoolean(true)).as("secrets need a Role too").isFalse();
+	}
+
+	/**
+	 * Only the service calls the Kubernetes API (it watches its ConfigMap): its container
+	 * alone gets the ServiceAccount's token, the cluster's CA and the namespace, at the
+	 * paths fabric8 reads them from; the sidecar gets none.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void serviceAccountTokenShouldBeMountedIntoTheServiceOnly(String overlay) {
+		PodSpec pod = pod(overlay);
+		assertThat(pod.getAutomountServiceAccountToken()).as("automountServiceAccountToken").isFalse();
+		List<Volume> tokenVolumes = pod.getVolumes()
+			.stream()
+			.filter((volume) -> volume.getProjected() != null && volume.getProjected()
+				.getSources()
+				.stream()
+				.anyMatch((source) -> source.getServiceAccountToken() != null))
+			.toList();
+		assertThat(tokenVolumes).hasSize(1);
+		Volume volume = tokenVolumes.get(0);
+		Map<String, String> files = new TreeMap<>();
+		for (VolumeProjection source : volume.getProjected().getSources()) {
+			if (source.getServiceAccountToken() != null) {
+				files.put(source.getServiceAccountToken().getPath(), "the ServiceAccount's token");
+			}
+			if (source.getConfigMap() != null) {
+				source.getConfigMap()
+					.getItems()
+					.forEach((item) -> files.put(item.getPath(),
+							"ConfigMap " + source.getConfigMap().getName() + " key " + item.getKey()));
+			}
+			if (source.getDownwardAPI() != null) {
+				source.getDownwardAPI()
+					.getItems()
+					.forEach((item) -> files.put(item.getPath(), item.getFieldRef().getFieldPath()));
+			}
+		}
+		assertThat(files).isEqualTo(Map.of("token", "the ServiceAccount's token", "ca.crt",
+				"ConfigMap kube-root-ca.crt key ca.crt", "namespace", "metadata.namespace"));
+		assertThat(mountsOf(volume, proxy(overlay))).as("the sidecar's mounts").isEmpty();
+		List<VolumeMount> serviceMounts = mountsOf(volume, service(overlay));
+		assertThat(serviceMounts).singleElement().satisfies((mount) -> {
+			assertThat(mount.getReadOnly()).isTrue();
+			assertThat(Stream.of("token", "ca.crt", "namespace").map((file) -> mount.getMountPath() + "/" + file))
+				.containsExactly(Config.KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH,
+						Config.KUBERNETES_SERVICE_ACCOUNT_CA_CRT_PATH, Config.KUBERNETES_NAMESPACE_PATH);
+		});
 	}
 
 	@ParameterizedTest
@@ -441,15 +480,6 @@ class AppDeploymentTests {
 			.toList();
 	}
 
-	/** The realm's client as Keycloak imports it, given Keycloak's environment. */
-	private static JsonNode importedRealmClient(Map<String, String> keycloakEnvironment) {
-		PropertyPlaceholderHelper placeholders = new PropertyPlaceholderHelper("${", "}", ":", null, true);
-		String imported = placeholders.replacePlaceholders(GitOpsTree.read(REALM_FILE), keycloakEnvironment::get);
-		JsonNode clients = GitOpsTree.yamlDocuments(imported).get(0).path("clients");
-		assertThat(clients).hasSize(1);
-		return clients.get(0);
-	}
-
 	private static JsonNode realmClient() {
 		JsonNode clients = GitOpsTree.yamlFile(REALM_FILE).path("clients");
 		assertThat(clients).hasSize(1);
@@ -494,6 +524,13 @@ class AppDeploymentTests {
 			.map((object) -> ((Deployment) object).getSpec().getTemplate().getSpec().getContainers().get(0))
 			.findFirst()
 			.orElseThrow();
+	}
+
+	private static List<VolumeMount> mountsOf(Volume volume, Container container) {
+		return container.getVolumeMounts()
+			.stream()
+			.filter((mount) -> mount.getName().equals(volume.getName()))
+			.toList();
 	}
 
 	private static EnvVar env(Container container, String name) {

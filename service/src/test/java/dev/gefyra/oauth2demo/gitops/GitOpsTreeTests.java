@@ -8,12 +8,15 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.api.model.Secret;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,6 +35,12 @@ class GitOpsTreeTests {
 	 * here).
 	 */
 	private static final List<String> REMOTE = List.of("argocd/install");
+
+	/** The project of the component Applications (argocd/project.yaml). */
+	private static final String COMPONENTS_PROJECT = "oauth2-demo";
+
+	/** The project of the app-of-apps (argocd/root-project.yaml). */
+	private static final String ROOT_PROJECT = "oauth2-demo-root";
 
 	static Stream<String> renderableKustomizations() {
 		return GitOpsTree.kustomizationDirectories()
@@ -108,7 +117,7 @@ class GitOpsTreeTests {
 		List<String> paths = new ArrayList<>();
 		for (GenericKubernetesResource application : applications) {
 			Map<String, Object> spec = application.get("spec");
-			assertThat(application.<String>get("spec", "project")).isEqualTo("oauth2-demo");
+			assertThat(application.<String>get("spec", "project")).isEqualTo(COMPONENTS_PROJECT);
 			assertThat(application.<String>get("spec", "source", "repoURL")).isEqualTo(source.path("repoURL").asText());
 			assertThat(application.<String>get("spec", "source", "targetRevision"))
 				.isEqualTo(source.path("targetRevision").asText());
@@ -127,17 +136,80 @@ class GitOpsTreeTests {
 	}
 
 	@Test
-	void rootApplicationAndProjectShouldNameThisRepositoryOnly() {
+	void rootApplicationAndProjectsShouldNameThisRepositoryOnly() {
 		List<HasMetadata> bootstrap = GitOpsTree.render("argocd");
 		String repoUrl = GitOpsTree.yamlFile("argocd/repo/repo.yaml").path("data").path("repoURL").asText();
-		GenericKubernetesResource project = find(bootstrap, "AppProject", "oauth2-demo");
-		assertThat(project.<List<String>>get("spec", "sourceRepos")).containsExactly(repoUrl);
-		List<Map<String, String>> destinations = project.get("spec", "destinations");
-		assertThat(destinations).extracting((destination) -> destination.get("namespace"))
-			.containsExactlyInAnyOrder("postgresql", "keycloak", "oauth2-demo", "argocd");
+		assertThat(bootstrap.stream().filter((object) -> object.getKind().equals("AppProject")))
+			.extracting((project) -> project.getMetadata().getName())
+			.containsExactlyInAnyOrder(COMPONENTS_PROJECT, ROOT_PROJECT);
+		for (String name : List.of(COMPONENTS_PROJECT, ROOT_PROJECT)) {
+			GenericKubernetesResource project = find(bootstrap, "AppProject", name);
+			assertThat(project.<List<String>>get("spec", "sourceRepos")).as(name).containsExactly(repoUrl);
+		}
+		assertThat(destinations(find(bootstrap, "AppProject", COMPONENTS_PROJECT)))
+			.containsExactlyInAnyOrder("postgresql", "keycloak", "oauth2-demo");
+		assertThat(destinations(find(bootstrap, "AppProject", ROOT_PROJECT))).containsExactly("argocd");
 		GenericKubernetesResource root = find(bootstrap, "Application", "oauth2-demo-root");
+		assertThat(root.<String>get("spec", "project")).isEqualTo(ROOT_PROJECT);
+		assertThat(root.<String>get("spec", "destination", "namespace")).isEqualTo("argocd");
 		assertThat(root.<String>get("spec", "source", "path")).isEqualTo("argocd/apps");
 		assertThat(root.<String>get("spec", "source", "repoURL")).isEqualTo(repoUrl);
+	}
+
+	/**
+	 * What git may create in argocd through the root: Applications, nothing else. An
+	 * AppProject there would set its own limits.
+	 */
+	@Test
+	void rootProjectShouldPermitApplicationsInArgocdOnly() {
+		GenericKubernetesResource project = find(GitOpsTree.render("argocd"), "AppProject", ROOT_PROJECT);
+		assertThat(kinds(project, "namespaceResourceWhitelist")).containsExactly("argoproj.io/Application");
+		assertThat(kinds(project, "clusterResourceWhitelist")).isEmpty();
+		assertThat(GitOpsTree.render("argocd/apps")).isNotEmpty()
+			.allSatisfy((object) -> assertThat(object.getApiVersion() + "/" + object.getKind())
+				.isEqualTo("argoproj.io/v1alpha1/Application"));
+	}
+
+	/**
+	 * The components' project permits exactly the kinds their overlays hold, so a kind
+	 * added to gitops/ is a deliberate change here, and none of Argo CD's own.
+	 */
+	@Test
+	void componentsProjectShouldPermitExactlyTheKindsTheOverlaysHold() {
+		Set<String> namespaced = new TreeSet<>();
+		Set<String> clusterScoped = new TreeSet<>();
+		overlays().flatMap((overlay) -> GitOpsTree.render(overlay).stream()).forEach((object) -> {
+			String group = object.getApiVersion().contains("/")
+					? object.getApiVersion().substring(0, object.getApiVersion().indexOf('/')) : "";
+			(object instanceof Namespaced ? namespaced : clusterScoped).add(group + "/" + object.getKind());
+		});
+		GenericKubernetesResource project = find(GitOpsTree.render("argocd"), "AppProject", COMPONENTS_PROJECT);
+		assertThat(kinds(project, "namespaceResourceWhitelist")).isEqualTo(namespaced);
+		assertThat(kinds(project, "clusterResourceWhitelist")).isEqualTo(clusterScoped).containsExactly("/Namespace");
+		assertThat(namespaced).noneMatch((kind) -> kind.startsWith("argoproj.io/"));
+	}
+
+	/**
+	 * Projects bound what an Application may do only if none permits everything: Argo
+	 * CD's own project "default" does, unless emptied.
+	 */
+	@Test
+	void defaultProjectShouldPermitNothing() {
+		JsonNode install = GitOpsTree.yamlFile("argocd/install/kustomization.yaml");
+		assertThat(install.path("resources")).extracting(JsonNode::asText).contains("default-project.yaml");
+		JsonNode project = GitOpsTree.yamlFile("argocd/install/default-project.yaml");
+		assertThat(project.path("kind").asText()).isEqualTo("AppProject");
+		assertThat(project.path("metadata").path("name").asText()).isEqualTo("default");
+		JsonNode spec = project.path("spec");
+		for (String permits : List.of("sourceRepos", "sourceNamespaces", "destinations", "clusterResourceWhitelist")) {
+			assertThat(spec.path(permits).isArray()).as(permits).isTrue();
+			assertThat(spec.path(permits)).as(permits).isEmpty();
+		}
+		assertThat(spec.has("namespaceResourceWhitelist")).isFalse();
+		assertThat(spec.path("namespaceResourceBlacklist")).singleElement().satisfies((entry) -> {
+			assertThat(entry.path("group").asText()).isEqualTo("*");
+			assertThat(entry.path("kind").asText()).isEqualTo("*");
+		});
 	}
 
 	@Test
@@ -166,6 +238,9 @@ class GitOpsTreeTests {
 		assertThat(install)
 			.contains("/argoproj/argo-cd/" + GitOpsTree.versions().get("ARGOCD_VERSION") + "/manifests/install.yaml");
 		JsonNode argocdCm = GitOpsTree.yamlFile("argocd/install/argocd-cm.yaml");
+		// The release's objects get their namespace after the patches are applied:
+		// a patch naming one matches nothing, and kustomize refuses to render.
+		assertThat(argocdCm.path("metadata").has("namespace")).as("namespace of the argocd-cm patch").isFalse();
 		assertThat(argocdCm.path("data").path("resource.customizations.health.argoproj.io_Application").asText())
 			.contains("obj.status.health.status");
 	}
@@ -185,6 +260,23 @@ class GitOpsTreeTests {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
+	}
+
+	private static List<String> destinations(GenericKubernetesResource project) {
+		List<Map<String, String>> destinations = project.get("spec", "destinations");
+		assertThat(destinations).allSatisfy(
+				(destination) -> assertThat(destination.get("server")).isEqualTo("https://kubernetes.default.svc"));
+		return destinations.stream().map((destination) -> destination.get("namespace")).toList();
+	}
+
+	/** A project's list of kinds, each as "group/kind" ("" is the core group). */
+	private static Set<String> kinds(GenericKubernetesResource project, String list) {
+		List<Map<String, String>> entries = project.get("spec", list);
+		Set<String> kinds = new TreeSet<>();
+		if (entries != null) {
+			entries.forEach((entry) -> kinds.add(entry.get("group") + "/" + entry.get("kind")));
+		}
+		return kinds;
 	}
 
 	private static int wave(GenericKubernetesResource application) {
