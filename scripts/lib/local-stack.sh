@@ -104,8 +104,10 @@ start_keycloak() {
   mkdir -p "$KEYCLOAK_HOME/data/import"
   cp "$REALM_FILE" "$USERS_FILE" "$KEYCLOAK_HOME/data/import/"
   # OAUTH2_DEMO_URL: where the realm lets Keycloak send the browser back, as each environment sets it.
+  # OAUTH2_DEMO_DIRECT_GRANTS: the password grant the e2e tests take tokens with (off in every cluster).
   KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=admin \
     OAUTH2_DEMO_CLIENT_SECRET="$CLIENT_SECRET" OAUTH2_DEMO_URL="http://127.0.0.1:$PROXY_PORT" \
+    OAUTH2_DEMO_DIRECT_GRANTS=true \
     start_process keycloak "$KEYCLOAK_HOME/bin/kc.sh" start-dev --import-realm \
     --http-host=127.0.0.1 --http-port="$KEYCLOAK_PORT" --hostname="http://127.0.0.1:$KEYCLOAK_PORT"
 }
