@@ -1,0 +1,177 @@
+package dev.gefyra.oauth2demo.web;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
+
+import dev.gefyra.oauth2demo.support.TestIssuer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The load that left requests unanswered (issue 12, item 2): eight clients, each on one
+ * keep-alive connection, sending 1 600 requests in all with one rejected token, and with
+ * a rejected and a valid token in turn. Every request must get its answer within a client
+ * timeout; a request that never does is what reactor-netty's keep-alive bug
+ * (reactor-netty #4361, #4188) looked like, and through OAuth2-Proxy it became a 502.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
+class KeepAliveLoadTests {
+
+	private static final TestIssuer issuer = TestIssuer.start();
+
+	private static final String HEADER = "X-Forwarded-Access-Token";
+
+	private static final int CLIENTS = 8;
+
+	private static final int REQUESTS = 1_600;
+
+	/** Generous: an answer here takes a millisecond or two. */
+	private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(5);
+
+	/** Bounds the whole run even if every request timed out on its own. */
+	private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
+
+	@LocalServerPort
+	private int port;
+
+	@DynamicPropertySource
+	static void issuerProperties(DynamicPropertyRegistry registry) {
+		issuer.registerAsTokenIssuer(registry);
+	}
+
+	@AfterAll
+	static void stopIssuer() {
+		issuer.close();
+	}
+
+	@BeforeEach
+	void countConnectionsAfresh() {
+		ConnectionCounter.opened.set(0);
+	}
+
+	@Test
+	void everyKeepAliveRequestWithARejectedTokenShouldBeAnswered() throws Exception {
+		String rejected = issuer.tokenSignedByAnotherKey();
+		Outcome outcome = run("rejected token", (i) -> rejected);
+		assertThat(outcome.statuses()).containsOnlyKeys(401);
+		outcome.assertEveryRequestAnsweredOnKeptAliveConnections();
+	}
+
+	@Test
+	void everyKeepAliveRequestOfRejectedAndValidTokensShouldBeAnswered() throws Exception {
+		String rejected = issuer.tokenSignedByAnotherKey();
+		String valid = issuer.token();
+		Outcome outcome = run("rejected and valid token", (i) -> (i % 2 == 0) ? rejected : valid);
+		assertThat(outcome.statuses()).containsOnlyKeys(200, 401);
+		assertThat(outcome.statuses().get(200)).isEqualTo(REQUESTS / 2);
+		outcome.assertEveryRequestAnsweredOnKeptAliveConnections();
+	}
+
+	/**
+	 * Each client sends its share one after the other, as a browser tab or a proxy's
+	 * pooled upstream connection does.
+	 */
+	private Outcome run(String load, IntFunction<String> tokenOfRequest) throws Exception {
+		URI uri = URI.create("http://127.0.0.1:" + this.port + "/items/1");
+		Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
+		AtomicInteger unanswered = new AtomicInteger();
+		List<String> failures = new ArrayList<>();
+		long started = System.nanoTime();
+		try (ExecutorService threads = Executors.newFixedThreadPool(CLIENTS)) {
+			List<Future<?>> clients = new ArrayList<>();
+			for (int c = 0; c < CLIENTS; c++) {
+				int client = c;
+				clients.add(threads.submit(() -> {
+					try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+						for (int i = client; i < REQUESTS; i += CLIENTS) {
+							HttpRequest request = HttpRequest.newBuilder(uri)
+								.header(HEADER, tokenOfRequest.apply(i))
+								.timeout(CLIENT_TIMEOUT)
+								.build();
+							try {
+								HttpResponse<String> response = http.send(request,
+										HttpResponse.BodyHandlers.ofString());
+								statuses.computeIfAbsent(response.statusCode(), (status) -> new LongAdder())
+									.increment();
+							}
+							catch (HttpTimeoutException ex) {
+								unanswered.incrementAndGet();
+							}
+							catch (IOException ex) {
+								synchronized (failures) {
+									failures.add(ex.toString());
+								}
+							}
+						}
+					}
+					return null;
+				}));
+			}
+			for (Future<?> client : clients) {
+				client.get(RUN_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+			}
+		}
+		Map<Integer, Integer> counted = new TreeMap<>();
+		statuses.forEach((status, count) -> counted.put(status, count.intValue()));
+		Outcome outcome = new Outcome(counted, unanswered.get(), failures, ConnectionCounter.opened.get());
+		System.out.println("keep-alive load (" + load + "): " + REQUESTS + " requests from " + CLIENTS + " clients on "
+				+ outcome.connections() + " connections in " + Duration.ofNanos(System.nanoTime() - started).toMillis()
+				+ " ms; answers " + counted + ", unanswered after " + CLIENT_TIMEOUT.toSeconds() + " s: "
+				+ outcome.unanswered() + ", failed: " + failures.size());
+		return outcome;
+	}
+
+	private record Outcome(Map<Integer, Integer> statuses, int unanswered, List<String> failures, int connections) {
+
+		void assertEveryRequestAnsweredOnKeptAliveConnections() {
+			assertThat(this.unanswered).as("requests left without an answer").isZero();
+			assertThat(this.failures).as("requests failed").isEmpty();
+			assertThat(this.statuses.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(REQUESTS);
+			// One connection per client, kept alive: the pattern the bug needs.
+			assertThat(this.connections).as("connections opened").isLessThanOrEqualTo(CLIENTS);
+		}
+
+	}
+
+	@TestConfiguration(proxyBeanMethods = false)
+	static class ConnectionCounter {
+
+		static final AtomicInteger opened = new AtomicInteger();
+
+		@Bean
+		NettyServerCustomizer connectionCounter() {
+			// Once per TCP connection; doOnConnection would count requests.
+			return (server) -> server.doOnChannelInit((observer, channel, remoteAddress) -> opened.incrementAndGet());
+		}
+
+	}
+
+}
