@@ -56,6 +56,11 @@ public record ClaimMapping(List<MappedField> fields, String missing) {
 			if (field == null || field.isBlank()) {
 				problems.add(where + ".field is empty");
 			}
+			else if (hasSurroundingSpace(field)) {
+				// "item_id " would pass as a field of its own beside the reserved one.
+				problems.add(where + ".field '" + field + "' starts or ends with white space; write it as '"
+						+ withoutSurroundingSpace(field) + "'");
+			}
 			else if (RESERVED_FIELDS.contains(field)) {
 				problems.add(where + ".field '" + field + "' is reserved");
 			}
@@ -83,6 +88,29 @@ public record ClaimMapping(List<MappedField> fields, String missing) {
 			throw new InvalidClaimMappingException(String.join("; ", problems));
 		}
 		return new ClaimMapping(fields, missing);
+	}
+
+	private static boolean hasSurroundingSpace(String field) {
+		return isSpace(field.charAt(0)) || isSpace(field.charAt(field.length() - 1));
+	}
+
+	private static String withoutSurroundingSpace(String field) {
+		int start = 0;
+		int end = field.length();
+		while (start < end && isSpace(field.charAt(start))) {
+			start++;
+		}
+		while (end > start && isSpace(field.charAt(end - 1))) {
+			end--;
+		}
+		return field.substring(start, end);
+	}
+
+	/**
+	 * Java's white space and Unicode's space separators, the no-break space among them.
+	 */
+	private static boolean isSpace(char c) {
+		return Character.isWhitespace(c) || Character.isSpaceChar(c);
 	}
 
 	/**

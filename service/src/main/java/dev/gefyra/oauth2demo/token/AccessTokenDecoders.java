@@ -70,7 +70,8 @@ class AccessTokenDecoders {
 			.map((algorithm) -> JWSAlgorithm.parse(algorithm.getName()))
 			.collect(Collectors.toUnmodifiableSet());
 		IssuerKeySet keys = new IssuerKeySet(jwksClient(properties), Objects.requireNonNull(properties.jwkSetUri()),
-				algorithms, properties.jwksTtl(), properties.jwksRefetchInterval(), Clock.systemUTC());
+				algorithms, properties.jwksTimeout(), properties.jwksTtl(), properties.jwksRefetchInterval(),
+				Clock.systemUTC());
 		NimbusReactiveJwtDecoder decoder = new NimbusReactiveJwtDecoder(signatureCheck(keys, algorithms));
 		JwtTimestampValidator timestamps = new JwtTimestampValidator(properties.clockSkew());
 		timestamps.setAllowEmptyExpiryClaim(false);
@@ -95,8 +96,8 @@ class AccessTokenDecoders {
 		});
 		return (jwt) -> {
 			if (!(jwt instanceof SignedJWT signed)) {
-				return Mono.error(
-						new InvalidAccessTokenException("Unsupported algorithm of " + jwt.getHeader().getAlgorithm()));
+				return Mono.error(new InvalidAccessTokenException(
+						"Unsupported algorithm of " + QuotedHeaderValue.of(jwt.getHeader().getAlgorithm())));
 			}
 			return keys.apply(signed).collectList().map((candidates) -> verifySignature(processor, signed, candidates));
 		};

@@ -25,8 +25,8 @@ public class AccessTokenReader {
 
 	public AccessTokenReader(ReactiveJwtDecoder decoder, TokenProperties properties) {
 		this.header = properties.header();
-		this.verified = new VerifiedTokenCache(properties.cacheSize(), properties.cacheTtl(), Clock.systemUTC(),
-				new AccessTokenVerifier(decoder)::verify);
+		this.verified = new VerifiedTokenCache(properties.cacheSize(), properties.cacheMemory().toBytes(),
+				properties.cacheTtl(), Clock.systemUTC(), new AccessTokenVerifier(decoder)::verify);
 	}
 
 	/**

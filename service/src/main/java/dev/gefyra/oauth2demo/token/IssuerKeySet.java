@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 import com.nimbusds.jose.JWSAlgorithm;
@@ -40,7 +41,9 @@ import org.springframework.web.reactive.function.client.WebClient;
  * <li>refreshes the keys in the background once they are older than {@code ttl}, so a key
  * removed from the JWKS stops being accepted;</li>
  * <li>keeps the keys it has when a fetch fails, so tokens signed by known keys keep being
- * verified while the JWKS is unreachable.</li>
+ * verified while the JWKS is unreachable;</li>
+ * <li>gives a fetch {@code fetchTimeout} from start to parsed keys, however the JWKS
+ * server answers.</li>
  * </ul>
  */
 final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
@@ -52,6 +55,8 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 	private final URI jwkSetUri;
 
 	private final Set<JWSAlgorithm> algorithms;
+
+	private final Duration fetchTimeout;
 
 	private final Duration ttl;
 
@@ -67,11 +72,12 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 	/** Guarded by {@code this}. */
 	private @Nullable Attempt lastAttempt;
 
-	IssuerKeySet(WebClient client, URI jwkSetUri, Set<JWSAlgorithm> algorithms, Duration ttl, Duration refetchInterval,
-			Clock clock) {
+	IssuerKeySet(WebClient client, URI jwkSetUri, Set<JWSAlgorithm> algorithms, Duration fetchTimeout, Duration ttl,
+			Duration refetchInterval, Clock clock) {
 		this.client = client;
 		this.jwkSetUri = jwkSetUri;
 		this.algorithms = Set.copyOf(algorithms);
+		this.fetchTimeout = fetchTimeout;
 		this.ttl = ttl;
 		this.refetchInterval = refetchInterval;
 		this.clock = clock;
@@ -93,8 +99,8 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 
 	private Flux<JWK> matchingKeys(JWSHeader header) {
 		if (!this.algorithms.contains(header.getAlgorithm())) {
-			return Flux.error(new InvalidAccessTokenException(
-					"Unsupported algorithm " + header.getAlgorithm() + ", accepted: " + this.algorithms));
+			return Flux.error(new InvalidAccessTokenException("Unsupported algorithm "
+					+ QuotedHeaderValue.of(header.getAlgorithm()) + ", accepted: " + this.algorithms));
 		}
 		JWKSelector selector = new JWKSelector(JWKMatcher.forJWSHeader(header));
 		return current().flatMapMany((known) -> {
@@ -171,6 +177,11 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 			.retrieve()
 			.bodyToMono(String.class)
 			.switchIfEmpty(Mono.error(() -> new IllegalStateException("empty response")))
+			// The client's response timeout only bounds the silence between two reads: a
+			// server trickling a byte at a time would hold every request waiting for
+			// keys.
+			.timeout(this.fetchTimeout, Mono
+				.error(() -> new TimeoutException("no complete answer within " + this.fetchTimeout.toMillis() + " ms")))
 			.map(this::parse)
 			.onErrorMap((ex) -> !(ex instanceof TokenVerificationUnavailableException),
 					(ex) -> new TokenVerificationUnavailableException(
@@ -200,8 +211,9 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 	}
 
 	private InvalidAccessTokenException unknownKey(JWSHeader header, FetchedKeys known) {
+		// The algorithm is one accepted here; the kid can be anything.
 		return new InvalidAccessTokenException("The issuer has no " + header.getAlgorithm() + " key with kid '"
-				+ header.getKeyID() + "' (its keys were fetched at " + known.fetchedAt()
+				+ QuotedHeaderValue.of(header.getKeyID()) + "' (its keys were fetched at " + known.fetchedAt()
 				+ "; they are fetched again at most every " + this.refetchInterval.toSeconds() + " s)");
 	}
 

@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The {@code token.*} settings: where the access token arrives and how it is verified.
@@ -23,12 +24,15 @@ import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
  * @param audience an entry {@code aud} must contain
  * @param clockSkew tolerance when checking {@code exp} and {@code nbf}
  * @param algorithms the JWS algorithms accepted
- * @param jwksTimeout how long a JWKS fetch may take before the request fails with 503
+ * @param jwksTimeout how long a JWKS fetch may take in all, from connecting to the last
+ * byte, before the requests waiting for it fail with 503
  * @param jwksTtl how long fetched keys are used before they are refreshed (in the
  * background; a key removed from the JWKS is refused after at most this long)
  * @param jwksRefetchInterval the least time between two JWKS fetches, so tokens naming
  * unknown {@code kid}s, or an unreachable JWKS, cannot make the service hammer the issuer
  * @param cacheSize verified tokens remembered at most (0: verify every request)
+ * @param cacheMemory approximate memory the claims of remembered tokens may take at most
+ * (0: verify every request); a token is charged at least {@code cacheMemory / cacheSize}
  * @param cacheTtl how long a verified token is remembered at most (never past its
  * {@code exp})
  */
@@ -38,7 +42,8 @@ public record TokenProperties(@DefaultValue("X-Forwarded-Access-Token") String h
 		@DefaultValue("oauth2-demo") String audience, @DefaultValue("30s") Duration clockSkew,
 		@DefaultValue("RS256") List<SignatureAlgorithm> algorithms, @DefaultValue("5s") Duration jwksTimeout,
 		@DefaultValue("5m") Duration jwksTtl, @DefaultValue("10s") Duration jwksRefetchInterval,
-		@DefaultValue("10000") int cacheSize, @DefaultValue("60s") Duration cacheTtl) {
+		@DefaultValue("10000") int cacheSize, @DefaultValue("32MB") DataSize cacheMemory,
+		@DefaultValue("60s") Duration cacheTtl) {
 
 	/** Headers the proxy never strips from requests (scripts/test/e2e-header-trust). */
 	private static final String UNMANAGED_HEADER_PREFIX = "X-Auth-Request-";
@@ -61,8 +66,9 @@ public record TokenProperties(@DefaultValue("X-Forwarded-Access-Token") String h
 			throw new IllegalArgumentException(
 					"token.jwks-timeout and token.jwks-ttl must be positive, token.jwks-refetch-interval not negative");
 		}
-		if (cacheSize < 0 || cacheTtl.isNegative()) {
-			throw new IllegalArgumentException("token.cache-size and token.cache-ttl must not be negative");
+		if (cacheSize < 0 || cacheMemory.isNegative() || cacheTtl.isNegative()) {
+			throw new IllegalArgumentException(
+					"token.cache-size, token.cache-memory and token.cache-ttl must not be negative");
 		}
 		if (algorithms.isEmpty()) {
 			throw new IllegalArgumentException("token.algorithms must name at least one JWS algorithm");

@@ -33,6 +33,7 @@ public class ClaimsRoutes {
 						.route(path("/").or(path("/items/{item_id}")).or(path("/me")),
 								(request) -> Problems.methodNotAllowed(request.method()))
 						.route(all(), (request) -> Problems.notFound(request.path())))
+			.filter(new OwnEventLoop())
 			.onError(InvalidAccessTokenException.class, (ex, request) -> Problems.invalidToken(ex.getMessage()))
 			.onError(TokenVerificationUnavailableException.class,
 					(ex, request) -> Problems.unavailable("Token verification unavailable",

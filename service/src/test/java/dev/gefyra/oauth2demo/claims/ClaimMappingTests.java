@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -57,6 +59,27 @@ class ClaimMappingTests {
 			.withMessageContaining("claims.mapping[4].claim is empty")
 			.withMessageContaining("claims.mapping[5].field 'item_id' is reserved")
 			.withMessageContaining("claims.mapping[6].field is empty");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "item_id ", " item_id", "item_id\t", "\nEmail", "Email\u00a0" })
+	void fieldStartingOrEndingWithWhiteSpaceShouldBeRefused(String field) {
+		assertThatExceptionOfType(InvalidClaimMappingException.class)
+			.isThrownBy(() -> ClaimMapping.of(settings(null, field, "sub")))
+			.withMessageStartingWith("claims.mapping[0].field '" + field + "' starts or ends with white space");
+	}
+
+	@Test
+	void reservedFieldWithATrailingSpaceShouldBeRefusedNamingTheFix() {
+		assertThatExceptionOfType(InvalidClaimMappingException.class)
+			.isThrownBy(() -> ClaimMapping.of(settings(null, "Email", "email", "item_id ", "sub")))
+			.withMessage("claims.mapping[1].field 'item_id ' starts or ends with white space; write it as 'item_id'");
+	}
+
+	@Test
+	void fieldWithWhiteSpaceInsideShouldBeAccepted() {
+		assertThat(ClaimMapping.of(settings(null, "e mail", "email")).apply(CLAIMS))
+			.containsExactly(Map.entry("e mail", "john@gefyra.dev"));
 	}
 
 	@Test

@@ -8,10 +8,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -23,6 +25,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
@@ -48,6 +51,9 @@ public final class TestIssuer implements AutoCloseable {
 	private static final RSAKey ATTACKER_KEY = newKey();
 
 	private final AtomicReference<RSAKey> signingKey = new AtomicReference<>(newKey());
+
+	/** Keys no longer signing but still published, as after a Keycloak key rotation. */
+	private final List<RSAKey> publishedOlderKeys = new CopyOnWriteArrayList<>();
 
 	private final AtomicInteger jwksRequests = new AtomicInteger();
 
@@ -77,8 +83,10 @@ public final class TestIssuer implements AutoCloseable {
 					exchange.close();
 					return;
 				}
-				byte[] body = new JWKSet(issuer.signingKey.get().toPublicJWK()).toString()
-					.getBytes(StandardCharsets.UTF_8);
+				List<JWK> published = new ArrayList<>();
+				published.add(issuer.signingKey.get().toPublicJWK());
+				issuer.publishedOlderKeys.forEach((key) -> published.add(key.toPublicJWK()));
+				byte[] body = new JWKSet(published).toString().getBytes(StandardCharsets.UTF_8);
 				exchange.getResponseHeaders().set("Content-Type", "application/json");
 				exchange.sendResponseHeaders(200, body.length);
 				try (OutputStream out = exchange.getResponseBody()) {
@@ -132,7 +140,16 @@ public final class TestIssuer implements AutoCloseable {
 	 * new key.
 	 */
 	public void rotateKey() {
+		this.publishedOlderKeys.clear();
 		this.signingKey.set(newKey());
+	}
+
+	/**
+	 * Signs with a new key from now on, and keeps publishing the older ones: tokens they
+	 * signed stay valid.
+	 */
+	public synchronized void addSigningKey() {
+		this.publishedOlderKeys.add(this.signingKey.getAndSet(newKey()));
 	}
 
 	/**

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.mock.web.reactive.function.server.MockServerRequest;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -66,7 +67,7 @@ class AccessTokenReaderTests {
 		TokenVerification verification = (jwkSetUri != null) ? TokenVerification.JWKS : TokenVerification.NONE;
 		return new TokenProperties(HEADER, verification, jwkSetUri, TestIssuer.ISSUER, TestIssuer.AUDIENCE,
 				Duration.ofSeconds(30), List.of(SignatureAlgorithm.RS256), Duration.ofSeconds(5), jwksTtl,
-				Duration.ZERO, 100, cacheTtl);
+				Duration.ZERO, 100, DataSize.ofMegabytes(1), cacheTtl);
 	}
 
 }

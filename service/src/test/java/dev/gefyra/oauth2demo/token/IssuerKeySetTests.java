@@ -47,7 +47,7 @@ class IssuerKeySetTests {
 	private final MovableClock clock = new MovableClock();
 
 	private final IssuerKeySet keys = new IssuerKeySet(WebClient.create(), this.issuer.jwkSetUri(),
-			Set.of(JWSAlgorithm.RS256), TTL, REFETCH_INTERVAL, this.clock);
+			Set.of(JWSAlgorithm.RS256), Duration.ofSeconds(5), TTL, REFETCH_INTERVAL, this.clock);
 
 	@AfterEach
 	void stopIssuer() {

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -41,12 +42,14 @@ class TokenPropertiesTests {
 		assertThat(bound.verification()).isEqualTo(TokenVerification.JWKS);
 		assertThat(bound.audience()).isEqualTo("oauth2-demo");
 		assertThat(bound.algorithms()).containsExactly(SignatureAlgorithm.RS256);
+		assertThat(bound.cacheSize()).isEqualTo(10_000);
+		assertThat(bound.cacheMemory()).isEqualTo(DataSize.ofMegabytes(32));
 	}
 
 	private static TokenProperties properties(String header) {
 		return new TokenProperties(header, TokenVerification.JWKS, URI.create("http://127.0.0.1/jwks"), "http://issuer",
 				"oauth2-demo", Duration.ofSeconds(30), List.of(SignatureAlgorithm.RS256), Duration.ofSeconds(5),
-				Duration.ofMinutes(5), Duration.ofSeconds(10), 10, Duration.ofSeconds(60));
+				Duration.ofMinutes(5), Duration.ofSeconds(10), 10, DataSize.ofMegabytes(1), Duration.ofSeconds(60));
 	}
 
 }

@@ -3,6 +3,14 @@ package dev.gefyra.oauth2demo.web;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jose.util.JSONObjectUtils;
 
 import dev.gefyra.oauth2demo.support.TestIssuer;
 import org.jspecify.annotations.Nullable;
@@ -20,8 +28,10 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -199,6 +209,55 @@ class ClaimsRoutesTests {
 					"... | decode the Jwt", "Bearer | decode the Jwt: Invalid JWT serialization" })
 	void malformedTokenShouldBeUnauthorized(String token, String reason) {
 		assertInvalidToken(token, reason);
+	}
+
+	/**
+	 * Issue 12, item 9: a refusal may quote what the token's header says, but not at any
+	 * length, in the body nor in {@code WWW-Authenticate}.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "kid", "alg", "typ", "cty", "crit", "jku", "x5u", "x5t", "x5t#S256", "enc", "zip" })
+	void longHeaderValueShouldNotBeEchoedInFull(String name) {
+		String longValue = "K".repeat(3_000);
+		Map<String, Object> header = new LinkedHashMap<>();
+		header.put("alg", "RS256");
+		header.put("typ", "JWT");
+		header.put("kid", issuer.keyId());
+		header.put(name, name.equals("crit") ? List.of(longValue) : longValue);
+		String token = issuer.signRaw(JWSAlgorithm.RS256, JSONObjectUtils.toJSONString(header).getBytes(UTF_8),
+				TestIssuer.validClaims().build().toString().getBytes(UTF_8));
+		EntityExchangeResult<String> result = exchange(token);
+		assertThat(result.getStatus().value()).isIn(200, 401);
+		assertNotEchoedInFull(result, longValue);
+		if (Set.of("kid", "alg").contains(name)) {
+			assertThat(result.getResponseBody()).contains(longValue.substring(0, 64) + "...");
+		}
+	}
+
+	@Test
+	void longAlgorithmOfAnEncryptedTokenShouldNotBeEchoedInFull() {
+		String longValue = "K".repeat(3_000);
+		String header = "{\"alg\":\"" + longValue + "\",\"enc\":\"A128GCM\"}";
+		String token = Base64URL.encode(header.getBytes(UTF_8)) + ".a2V5.aXY.Y2lwaGVydGV4dA.dGFn";
+		EntityExchangeResult<String> result = exchange(token);
+		assertThat(result.getStatus().value()).isEqualTo(401);
+		assertNotEchoedInFull(result, longValue);
+		assertThat(result.getResponseBody()).contains("Unsupported algorithm of " + longValue.substring(0, 64) + "...");
+	}
+
+	private EntityExchangeResult<String> exchange(String token) {
+		return this.client.get()
+			.uri("/items/1")
+			.header(HEADER, token)
+			.exchange()
+			.expectBody(String.class)
+			.returnResult();
+	}
+
+	private static void assertNotEchoedInFull(EntityExchangeResult<String> result, String value) {
+		String longestQuote = value.substring(0, 65);
+		assertThat(result.getResponseHeaders().toString()).doesNotContain(longestQuote);
+		assertThat(result.getResponseBody()).doesNotContain(longestQuote);
 	}
 
 	@Test
