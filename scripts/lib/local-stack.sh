@@ -21,8 +21,8 @@ KEYCLOAK_HOME="$CACHE_DIR/keycloak-$KEYCLOAK_VERSION"
 ISSUER="http://127.0.0.1:$KEYCLOAK_PORT/realms/demo"
 SESSION_COOKIE=_oauth2_demo
 # Keycloak's bootstrap admin on this machine (dev mode only; demo-only credentials).
-STACK_ADMIN_USER=admin
-STACK_ADMIN_PASSWORD=admin
+STACK_ADMIN_USER="admin"
+STACK_ADMIN_PASSWORD="admin"
 
 # --- builds and downloads (each once, then from the cache) ----------------------------------------
 
