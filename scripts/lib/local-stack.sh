@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # The local stack's pieces, shared by scripts/demo and the harnesses that use the running stack:
 # Keycloak from its Maven Central distribution, OAuth2-Proxy go-installed at the pinned version, the
-# service jar, a proxy with the sidecar's options file, and a login scripted as a browser does it.
+# service jar, a proxy with the sidecar's options file, a login scripted as a browser does it, and the
+# realm settings a harness changes for a while through Keycloak's admin API.
 # Source scripts/lib/common.sh and scripts/versions.env first; builds log under $PROCESS_DIR/logs.
 
 KEYCLOAK_PORT=${KEYCLOAK_PORT:-8180}
@@ -19,6 +20,9 @@ PROXY_CONFIG="$REPO_ROOT/gitops/oauth2-demo/base/oauth2-proxy.cfg"
 KEYCLOAK_HOME="$CACHE_DIR/keycloak-$KEYCLOAK_VERSION"
 ISSUER="http://127.0.0.1:$KEYCLOAK_PORT/realms/demo"
 SESSION_COOKIE=_oauth2_demo
+# Keycloak's bootstrap admin on this machine (dev mode only; demo-only credentials).
+STACK_ADMIN_USER="admin"
+STACK_ADMIN_PASSWORD="admin"
 
 # --- builds and downloads (each once, then from the cache) ----------------------------------------
 
@@ -105,7 +109,7 @@ start_keycloak() {
   cp "$REALM_FILE" "$USERS_FILE" "$KEYCLOAK_HOME/data/import/"
   # OAUTH2_DEMO_URL: where the realm lets Keycloak send the browser back, as each environment sets it.
   # OAUTH2_DEMO_DIRECT_GRANTS: the password grant the e2e tests take tokens with (off in every cluster).
-  KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=admin \
+  KC_BOOTSTRAP_ADMIN_USERNAME=$STACK_ADMIN_USER KC_BOOTSTRAP_ADMIN_PASSWORD=$STACK_ADMIN_PASSWORD \
     OAUTH2_DEMO_CLIENT_SECRET="$CLIENT_SECRET" OAUTH2_DEMO_URL="http://127.0.0.1:$PROXY_PORT" \
     OAUTH2_DEMO_DIRECT_GRANTS=true \
     start_process keycloak "$KEYCLOAK_HOME/bin/kc.sh" start-dev --import-realm \
@@ -162,16 +166,59 @@ sign_in() {
     --data-urlencode "username=$user" --data-urlencode "password=$user" "$action"
 }
 
-# login_cookie JAR [USER]: logs USER (default john) in through the stack's proxy in a new cookie jar;
-# prints the proxy's session cookie.
-login_cookie() {
+# log_in JAR [USER]: logs USER (default john) in through the stack's proxy in a new cookie jar.
+log_in() {
   local jar=$1 user=${2:-john@gefyra.dev} page
   rm -f "$jar"
   page=$(browse "$jar" "http://127.0.0.1:$PROXY_PORT/oauth2/start?rd=%2Fitems%2F1")
   sign_in "$jar" "$user" "$page" >/dev/null
-  session_cookie "$jar"
+}
+
+# login_cookie JAR [USER]: logs USER in (see log_in); prints the proxy's session cookie, for a session
+# that fits in one cookie (john's does).
+login_cookie() {
+  log_in "$@"
+  session_cookie "$1"
 }
 
 session_cookie() { # JAR
   awk -v name="$SESSION_COOKIE" '$6 == name { print $7 }' "$1"
+}
+
+# login_cookie_header JAR [USER]: logs USER in (see log_in); prints the session as a Cookie header's
+# value, also when the proxy split it into numbered cookies (a session over 4 KB, such as jane's).
+login_cookie_header() {
+  log_in "$@"
+  awk -v name="$SESSION_COOKIE" '$6 == name || $6 ~ ("^" name "_[0-9]+$") {
+    printf "%s%s=%s", separator, $6, $7
+    separator = "; "
+  }' "$1"
+}
+
+# --- the demo realm's settings, through Keycloak's admin API --------------------------------------
+
+keycloak_admin_token() {
+  curl --silent --fail --max-time 10 --data grant_type=password --data client_id=admin-cli \
+    --data-urlencode "username=$STACK_ADMIN_USER" --data-urlencode "password=$STACK_ADMIN_PASSWORD" \
+    "http://127.0.0.1:$KEYCLOAK_PORT/realms/master/protocol/openid-connect/token" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+# realm_setting NAME: the demo realm's NAME as Keycloak applies it (defaults included), in JSON.
+realm_setting() {
+  local token
+  token=$(keycloak_admin_token)
+  curl --silent --fail --max-time 10 --header "Authorization: Bearer $token" \
+    "http://127.0.0.1:$KEYCLOAK_PORT/admin/realms/demo" |
+    python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)[sys.argv[1]]))' "$1"
+}
+
+# set_realm_setting NAME VALUE: sets the demo realm's NAME to VALUE (JSON); the others stay as they are.
+set_realm_setting() {
+  local token body
+  token=$(keycloak_admin_token)
+  body=$(python3 -c 'import json, sys; print(json.dumps({sys.argv[1]: json.loads(sys.argv[2])}))' "$1" "$2")
+  curl --silent --fail --max-time 10 --request PUT --header "Authorization: Bearer $token" \
+    --header "Content-Type: application/json" --data "$body" \
+    "http://127.0.0.1:$KEYCLOAK_PORT/admin/realms/demo" >/dev/null
 }

@@ -18,8 +18,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import tools.jackson.databind.JsonNode;
@@ -47,15 +45,7 @@ class BrowserLoginIT {
 	@BeforeAll
 	static void startBrowser() throws IOException {
 		Files.createDirectories(screenshots);
-		ChromeDriverService service = new ChromeDriverService.Builder()
-			.usingDriverExecutable(Path.of(LocalStack.required("E2E_CHROMEDRIVER")).toFile())
-			.build();
-		ChromeOptions options = new ChromeOptions().setBinary(LocalStack.required("E2E_CHROMIUM"))
-			.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-					"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-					"--disable-sync", "--window-size=1100,760",
-					"--user-data-dir=" + Files.createTempDirectory("e2e-chromium"));
-		browser = new ChromeDriver(service, options);
+		browser = HeadlessChromium.start();
 		wait = new WebDriverWait(browser, Duration.ofSeconds(20));
 	}
 
@@ -127,15 +117,8 @@ class BrowserLoginIT {
 		assertThat(item).isEqualTo(LocalStack.parse("{\"item_id\":123,\"Email\":\"jane.doe@gefyra.dev\"}"));
 	}
 
-	/**
-	 * Fills Keycloak's login form (the demo users' password is their name) and reads the
-	 * answer.
-	 */
 	private static JsonNode logInAndReadItem123(String user) {
-		browser.findElement(By.id("username")).clear();
-		browser.findElement(By.id("username")).sendKeys(user);
-		browser.findElement(By.id("password")).sendKeys(user);
-		browser.findElement(By.id("kc-login")).click();
+		KeycloakLoginPage.signIn(browser, user);
 		wait.until(ExpectedConditions.urlToBe(LocalStack.PROXY + "/items/123"));
 		return LocalStack.parse(browser.findElement(By.tagName("body")).getText());
 	}

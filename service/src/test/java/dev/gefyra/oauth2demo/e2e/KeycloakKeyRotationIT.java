@@ -2,7 +2,6 @@ package dev.gefyra.oauth2demo.e2e;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +11,6 @@ import java.util.Map;
 import java.util.UUID;
 
 import dev.gefyra.oauth2demo.ClaimServiceApplication;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.WebApplicationType;
@@ -34,8 +32,6 @@ class KeycloakKeyRotationIT {
 
 	private static final Duration JWKS_TTL = Duration.ofSeconds(3);
 
-	private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
 	@Test
 	void rotatedKeyShouldBeAcceptedAndARemovedOneRefused() throws Exception {
 		try (ConfigurableApplicationContext service = new SpringApplicationBuilder(ClaimServiceApplication.class)
@@ -48,7 +44,7 @@ class KeycloakKeyRotationIT {
 			String before = LocalStack.accessToken("jane@gefyra.dev", "jane@gefyra.dev");
 			assertThat(status(item, before)).isEqualTo(200);
 
-			String admin = adminToken();
+			KeycloakAdmin admin = KeycloakAdmin.signIn();
 			String keyProvider = addSigningKey(admin);
 			String after;
 			try {
@@ -82,58 +78,32 @@ class KeycloakKeyRotationIT {
 		return LocalStack.parse(header).path("kid").asString();
 	}
 
-	/** The bootstrap admin of scripts/demo's Keycloak (dev mode, admin/admin). */
-	private static String adminToken() throws IOException, InterruptedException {
-		String form = "grant_type=password&client_id=admin-cli&username="
-				+ LocalStack.env("E2E_KEYCLOAK_ADMIN", "admin") + "&password="
-				+ LocalStack.env("E2E_KEYCLOAK_ADMIN_PASSWORD", "admin");
-		HttpResponse<String> response = send(
-				HttpRequest.newBuilder(URI.create(LocalStack.KEYCLOAK + "/realms/master/protocol/openid-connect/token"))
-					.header("Content-Type", "application/x-www-form-urlencoded")
-					.POST(HttpRequest.BodyPublishers.ofString(form)),
-				null);
-		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-		return LocalStack.parse(response.body()).path("access_token").asString();
-	}
-
 	/**
 	 * Adds an RSA key provider above the realm's own, as an admin rotating keys does.
 	 * @return the provider's component id
 	 */
-	private static String addSigningKey(String admin) throws IOException, InterruptedException {
-		HttpResponse<String> realm = send(
-				HttpRequest.newBuilder(URI.create(LocalStack.KEYCLOAK + "/admin/realms/demo")).GET(), admin);
-		String realmId = LocalStack.parse(realm.body()).path("id").asString();
+	private static String addSigningKey(KeycloakAdmin admin) throws IOException, InterruptedException {
+		String realmId = admin.realm().path("id").asString();
 		String component = """
 				{"name": "rotation-%s", "providerId": "rsa-generated",
 				 "providerType": "org.keycloak.keys.KeyProvider", "parentId": "%s",
 				 "config": {"priority": ["1000"], "keySize": ["2048"], "algorithm": ["RS256"],
 				            "active": ["true"], "enabled": ["true"]}}
 				""".formatted(UUID.randomUUID(), realmId);
-		HttpResponse<String> created = send(
-				HttpRequest.newBuilder(URI.create(LocalStack.KEYCLOAK + "/admin/realms/demo/components"))
-					.header("Content-Type", "application/json")
-					.POST(HttpRequest.BodyPublishers.ofString(component)),
-				admin);
+		HttpResponse<String> created = admin
+			.send(HttpRequest.newBuilder(URI.create(KeycloakAdmin.REALM + "/components"))
+				.header("Content-Type", "application/json")
+				.POST(HttpRequest.BodyPublishers.ofString(component)));
 		assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
 		String location = created.headers().firstValue("Location").orElseThrow();
 		return location.substring(location.lastIndexOf('/') + 1);
 	}
 
-	private static void removeSigningKey(String admin, String component) throws IOException, InterruptedException {
-		HttpResponse<String> deleted = send(
-				HttpRequest.newBuilder(URI.create(LocalStack.KEYCLOAK + "/admin/realms/demo/components/" + component))
-					.DELETE(),
-				admin);
-		assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
-	}
-
-	private static HttpResponse<String> send(HttpRequest.Builder request, @Nullable String bearer)
+	private static void removeSigningKey(KeycloakAdmin admin, String component)
 			throws IOException, InterruptedException {
-		if (bearer != null) {
-			request.header("Authorization", "Bearer " + bearer);
-		}
-		return http.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+		HttpResponse<String> deleted = admin
+			.send(HttpRequest.newBuilder(URI.create(KeycloakAdmin.REALM + "/components/" + component)).DELETE());
+		assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
 	}
 
 }
