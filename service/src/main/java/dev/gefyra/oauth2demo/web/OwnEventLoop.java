@@ -44,7 +44,15 @@ final class OwnEventLoop implements HandlerFilterFunction<ServerResponse, Server
 
 	/** The connection's loop when Reactor Netty serves the request; none otherwise. */
 	private static @Nullable EventLoop eventLoopOf(ServerRequest request) {
-		Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request.exchange().getRequest());
+		Object nativeRequest;
+		try {
+			nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request.exchange().getRequest());
+		}
+		catch (IllegalStateException ex) {
+			// A request with no server behind it (WebTestClient's mock) has no
+			// connection.
+			return null;
+		}
 		return (nativeRequest instanceof Connection connection) ? connection.channel().eventLoop() : null;
 	}
 
