@@ -39,6 +39,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.dataformat.toml.TomlMapper;
 
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.ByteArrayResource;
@@ -200,6 +201,39 @@ class AppDeploymentTests {
 		assertThat(env(proxy(overlay), "OAUTH2_PROXY_REDEEM_URL").getValue()).isEqualTo(base + "token");
 		assertThat(env(proxy(overlay), "OAUTH2_PROXY_OIDC_JWKS_URL").getValue()).isEqualTo(base + "certs");
 		assertThat(env(service(overlay), "TOKEN_JWK_SET_URI").getValue()).isEqualTo(base + "certs");
+	}
+
+	/**
+	 * Keycloak's access tokens expire long before the proxy's session: the proxy must
+	 * redeem the refresh token before the access token it forwards expires, and its
+	 * cookie should end with Keycloak's idle SSO session, when the refresh token stops
+	 * working anyway (SessionRefreshIT proves the refresh with a browser).
+	 */
+	@Test
+	void sessionShouldBeRefreshedBeforeItsAccessTokenExpiresAndEndWithKeycloaksIdleSession() {
+		JsonNode realm = GitOpsTree.yamlFile(REALM_FILE);
+		Duration accessTokenLifespan = Duration.ofSeconds(realm.path("accessTokenLifespan").asLong());
+		Duration ssoSessionIdle = Duration.ofSeconds(realm.path("ssoSessionIdleTimeout").asLong());
+		Duration cookieRefresh = DurationStyle.SIMPLE.parse((String) proxyOptions.get("cookie_refresh"));
+		Duration cookieExpire = DurationStyle.SIMPLE.parse((String) proxyOptions.get("cookie_expire"));
+		assertThat(accessTokenLifespan).isPositive();
+		assertThat(cookieRefresh).isPositive().isLessThan(accessTokenLifespan);
+		assertThat(cookieExpire).isEqualTo(ssoSessionIdle);
+	}
+
+	/**
+	 * Unset, OAuth2-Proxy believes X-Forwarded-For, -Host, -Proto and -Uri from any peer
+	 * (scripts/test/e2e-header-trust proves what setting it changes).
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void proxyShouldBelieveForwardedHeadersOnlyFromTheIngressController(String overlay) {
+		assertThat(proxyOptions.get("trusted_proxy_ips")).isEqualTo(List.of("127.0.0.1/32", "::1/128"));
+		String trusted = env(proxy(overlay), "OAUTH2_PROXY_TRUSTED_PROXY_IPS").getValue();
+		assertThat(trusted).isEqualTo(GitOpsTree.environment(overlay).path("ingressNetwork").asText())
+			.matches("(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}");
+		assertThat(Integer.parseInt(trusted.substring(trusted.indexOf('/') + 1))).as("prefix length of %s", trusted)
+			.isBetween(8, 32);
 	}
 
 	@ParameterizedTest
