@@ -2,8 +2,9 @@
 # The local OCI registry that images built on this machine are pushed to and a cluster on it pulls
 # from: Debian's docker-registry (distribution 2.8) on 127.0.0.1:5001, the address scripts/ship
 # pushes to, its storage in the cache. It runs in its own process group, like the local stack's
-# processes, and outlives the script that started it until stop_registry.
-# Source scripts/lib/common.sh first.
+# processes, and outlives the script that started it until stop_registry. Also: where an upstream
+# image name lives in it (registry_name), and which images a kustomization names (rendered_images,
+# service_image). Source scripts/lib/common.sh first.
 
 REGISTRY_ADDRESS=127.0.0.1:5001
 REGISTRY_DIR="$CACHE_DIR/registry"
