@@ -141,6 +141,26 @@ require_cmd() {
   command -v "$1" >/dev/null 2>&1 || die "'$1' is not installed: $2"
 }
 
+APT_UPDATED=false
+
+# apt_install PACKAGE...: installs from Debian what is not installed yet (as root; otherwise it fails
+# naming the packages to install).
+apt_install() {
+  local missing=() package
+  for package in "$@"; do
+    dpkg-query --show --showformat='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$package")
+  done
+  ((${#missing[@]} == 0)) && return
+  ((EUID == 0)) || die "missing Debian packages: sudo apt-get install ${missing[*]}"
+  log "installing ${missing[*]} from Debian"
+  if ! $APT_UPDATED; then
+    apt-get update -qq >/dev/null
+    APT_UPDATED=true
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
 # Points JAVA_HOME at a JDK new enough for the build (see scripts/build/find-jdk).
 use_jdk() {
   JAVA_HOME=$("$REPO_ROOT/scripts/build/find-jdk" 21) || exit 1

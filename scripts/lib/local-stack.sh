@@ -32,10 +32,18 @@ install_keycloak() {
   mkdir -p "$CACHE_DIR"
   local staging
   staging=$(mktemp -d "$CACHE_DIR/.keycloak.XXXXXX")
-  run_logged "$STEP_LOG" "$REPO_ROOT/mvnw" --batch-mode --non-recursive --file "$REPO_ROOT/pom.xml" \
-    dependency:unpack -Dartifact="$KEYCLOAK_DIST" -DoutputDirectory="$staging" -Dmdep.overWriteReleases=true
+  unpack_keycloak_dist "$staging" "$STEP_LOG"
   mv "$staging/keycloak-$KEYCLOAK_VERSION" "$KEYCLOAK_HOME"
   rm -rf "$staging"
+}
+
+# unpack_keycloak_dist DIR LOG: Keycloak's distribution, as released to Maven Central, unpacked into
+# DIR/keycloak-$KEYCLOAK_VERSION (downloaded once into the local Maven repository). Also the content
+# of the Keycloak image (scripts/build/images), which must not carry what a run of the local stack
+# left in KEYCLOAK_HOME.
+unpack_keycloak_dist() {
+  run_logged "$2" "$REPO_ROOT/mvnw" --batch-mode --non-recursive --file "$REPO_ROOT/pom.xml" \
+    dependency:unpack -Dartifact="$KEYCLOAK_DIST" -DoutputDirectory="$1" -Dmdep.overWriteReleases=true
 }
 
 # is_pinned_oauth2_proxy BINARY: release builds print their version; go-installed ones carry it in
