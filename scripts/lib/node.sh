@@ -19,10 +19,11 @@ TOOLS_DIR="$CACHE_DIR/tools"
 KUBE_BIN_DIR="$TOOLS_DIR"
 
 NODE_NAME=oauth2-demo-node
-# The node's address lives on a dummy interface of its own, so that the API server, the kubelet and
-# NodePorts listen on an address that exists only on this machine (loopback cannot be a Service's
-# endpoint, and the host's own address would expose them to its network).
-NODE_INTERFACE=o2d-node0
+# The node's address: a second address on the loopback interface, so that the API server, the kubelet
+# and NodePorts listen on an address that exists only on this machine (127.0.0.0/8 cannot be a
+# Service's endpoint, and the host's own address would expose them to its network; this kernel has no
+# dummy interfaces). Pods reach it through their gateway, the bridge.
+NODE_INTERFACE=lo
 NODE_IP=10.243.0.1
 # Neither range is routed by this host (checked by check_cidrs_are_free).
 POD_CIDR=10.244.0.0/24
@@ -88,7 +89,7 @@ check_cidrs_are_free() {
   local cidr
   for cidr in "$POD_CIDR" "$SERVICE_CIDR" "$NODE_IP/32"; do
     [[ -z "$(ip route show to match "$cidr" | grep -v '^default' || true)" ]] ||
-      die "$cidr is routed on this host already ($(ip route show to match "$cidr" | grep -v '^default' | head -1))"
+      die "$cidr is routed on this host already ($(ip route show to match "$cidr" | grep -v '^default' | head -1)); a node left over? scripts/node down"
   done
 }
 
@@ -111,10 +112,12 @@ restore_node_sysctls() {
   done <"$file"
 }
 
-create_node_interface() {
-  ip link show "$NODE_INTERFACE" >/dev/null 2>&1 || ip link add "$NODE_INTERFACE" type dummy
+add_node_address() {
   ip addr replace "$NODE_IP/32" dev "$NODE_INTERFACE"
-  ip link set "$NODE_INTERFACE" up
+}
+
+node_address_exists() {
+  [[ -n "$(ip -o addr show dev "$NODE_INTERFACE" to "$NODE_IP/32")" ]]
 }
 
 # The iptables chains that exist before the node starts: down removes only the KUBE-*/CNI-* chains
@@ -173,7 +176,7 @@ remove_pod_networks() {
     done
     ip link delete "$CNI_BRIDGE"
   fi
-  ! ip link show "$NODE_INTERFACE" >/dev/null 2>&1 || ip link delete "$NODE_INTERFACE"
+  ! node_address_exists || ip addr delete "$NODE_IP/32" dev "$NODE_INTERFACE"
 }
 
 # unmount_node_dir: every mount under NODE_DIR (containerd's rootfs and shm, the kubelet's volumes),
@@ -481,9 +484,9 @@ node_up() {
   check_cidrs_are_free
   mkdir -p "$NODE_DIR/logs"
   record_preexisting_chains
-  step "preparing the host network: $NODE_INTERFACE ($NODE_IP), ip_forward, bridge netfilter"
+  step "preparing the host network: $NODE_IP on $NODE_INTERFACE, ip_forward, bridge netfilter"
   set_node_sysctls
-  create_node_interface
+  add_node_address
   make_certificates
   write_containerd_config
   write_cni_config
@@ -550,7 +553,7 @@ node_status() {
   local name
   if [[ ! -f "$PROCESS_DIR/started" ]]; then
     log "the node is down"
-    return 1
+    return 0
   fi
   while IFS= read -r name; do
     if process_running "$name"; then
