@@ -472,6 +472,38 @@ node_is_up() {
   [[ -f "$PROCESS_DIR/started" ]] && process_running kubelet
 }
 
+# remove_containers: kills and deletes every container containerd still runs (its shims outlive it,
+# each in a session of its own); a containerd that was killed is started again to do it, since it
+# unmounts what it mounted.
+remove_containers() {
+  [[ -f "$CONTAINERD_DIR/config.toml" ]] || return 0
+  if ! process_running containerd; then
+    [[ -n "$(pgrep -f -- "-address $CONTAINERD_SOCK" || true)" ]] || return 0
+    log "containerd is not running but its containers are: starting it to remove them"
+    start_containerd
+  fi
+  local task
+  for task in $(node_ctr tasks list --quiet 2>/dev/null); do
+    node_ctr tasks kill --signal SIGKILL "$task" >/dev/null 2>&1 || true
+  done
+  for task in $(node_ctr tasks list --quiet 2>/dev/null); do
+    node_ctr tasks delete --force "$task" >/dev/null 2>&1 || warn "could not delete the task of container $task"
+  done
+}
+
+# kill_kubepods_processes: whatever still runs in the kubelet's cgroups (a last resort: the
+# processes there are the node's containers by construction).
+kill_kubepods_processes() {
+  local procs
+  [[ -d /sys/fs/cgroup/pids/kubepods ]] || return 0
+  procs=$(find /sys/fs/cgroup/pids/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null || true)
+  [[ -z "$procs" ]] && return 0
+  warn "killing processes left in the kubelet's cgroups: $(echo "$procs" | tr '\n' ' ')"
+  # shellcheck disable=SC2086 # one pid per word
+  kill -KILL $procs 2>/dev/null || true
+  sleep 1
+}
+
 # --- up, down, status -----------------------------------------------------------------------------
 
 node_up() {
@@ -528,14 +560,10 @@ node_down() {
     step "stopping the node's processes"
     stop_process kube-proxy
     stop_process kubelet
-    if process_running containerd; then
-      local task
-      for task in $(node_ctr tasks list --quiet 2>/dev/null); do
-        node_ctr tasks kill --signal SIGKILL "$task" >/dev/null 2>&1 || true
-      done
-    fi
+    remove_containers
     stop_processes
   fi
+  kill_kubepods_processes
   step "removing the node's mounts, network and iptables chains"
   unmount_node_dir
   remove_pod_networks
