@@ -138,14 +138,14 @@ list_node_chains() {
 
 # remove_node_chains: deletes the rules that jump to the node's chains, then the chains.
 remove_node_chains() {
-  local cmd table chain rule created words
+  local cmd table chain rule created
   created=$(list_node_chains | { grep -vxF -f "$NODE_DIR/chains.before" || true; })
   [[ -n "$created" ]] || return 0
   while read -r cmd table chain; do
     while IFS= read -r rule; do
-      # iptables-save prints each rule as its -A command: the same words with -D delete it.
-      read -ra words <<<"${rule/#-A /-D }"
-      "$cmd" -t "$table" "${words[@]}" 2>/dev/null || true
+      # iptables-save prints each rule as its -A command, comments quoted: the same words with -D
+      # delete it (xargs splits them as a shell would).
+      xargs "$cmd" -t "$table" <<<"${rule/#-A /-D }" 2>/dev/null || true
     done < <("$cmd-save" -t "$table" | grep -E -- "^-A .* -j $chain( |$)" || true)
   done <<<"$created"
   while read -r cmd table chain; do
@@ -506,6 +506,18 @@ kill_kubepods_processes() {
 
 # --- up, down, status -----------------------------------------------------------------------------
 
+# A failed up leaves nothing running: its logs are kept in NODE_FAILED_LOGS, then down runs.
+NODE_FAILED_LOGS="$CACHE_DIR/node-failed-logs"
+take_down_failed_node() {
+  ((EXIT_STATUS != 0)) || return 0
+  if [[ -d "$PROCESS_DIR/logs" ]]; then
+    rm -rf "$NODE_FAILED_LOGS"
+    cp -r "$PROCESS_DIR/logs" "$NODE_FAILED_LOGS"
+    warn "up failed: the node's logs are kept in $NODE_FAILED_LOGS; taking the node down"
+  fi
+  node_down
+}
+
 node_up() {
   if node_is_up; then
     log "the node is up already (kubeconfig: $NODE_DIR/kubeconfig)"
@@ -514,6 +526,8 @@ node_up() {
   fi
   node_preflight
   check_cidrs_are_free
+  on_exit take_down_failed_node
+  rm -rf "$NODE_FAILED_LOGS"
   mkdir -p "$NODE_DIR/logs"
   record_preexisting_chains
   step "preparing the host network: $NODE_IP on $NODE_INTERFACE, ip_forward, bridge netfilter"
