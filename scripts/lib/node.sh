@@ -30,6 +30,7 @@ POD_CIDR=10.244.0.0/24
 SERVICE_CIDR=10.97.0.0/16
 CLUSTER_DNS=10.97.0.10
 CNI_BRIDGE=cni0
+CNI_NETWORK=oauth2-demo-node
 CNI_BIN_DIR=/usr/lib/cni
 NODE_APISERVER_PORT=26443
 ETCD_PORT=22379
@@ -179,6 +180,23 @@ remove_pod_networks() {
   ! node_address_exists || ip addr delete "$NODE_IP/32" dev "$NODE_INTERFACE"
 }
 
+# Two paths outside NODE_DIR that neither the kubelet nor containerd 1.6 lets one move: libcni's
+# result cache (entries named after the network, and the loopback entry of the same sandbox) and the
+# kubelet's device-plugin socket. Parent directories go only when empty (others may use them).
+CNI_CACHE_DIR=/var/lib/cni/results
+DEVICE_PLUGIN_DIR=/var/lib/kubelet/device-plugins
+remove_files_outside_node_dir() {
+  local result id
+  for result in "$CNI_CACHE_DIR/$CNI_NETWORK"-*; do
+    [[ -e "$result" ]] || continue
+    id=${result#"$CNI_CACHE_DIR/$CNI_NETWORK"-}
+    id=${id%%-*}
+    rm -f "$result" "$CNI_CACHE_DIR/cni-loopback-$id"-*
+  done
+  rm -f "$DEVICE_PLUGIN_DIR/kubelet.sock" "$DEVICE_PLUGIN_DIR/kubelet_internal_checkpoint"
+  rmdir "$CNI_CACHE_DIR" /var/lib/cni "$DEVICE_PLUGIN_DIR" /var/lib/kubelet 2>/dev/null || true
+}
+
 # unmount_node_dir: every mount under NODE_DIR (containerd's rootfs and shm, the kubelet's volumes),
 # deepest first.
 unmount_node_dir() {
@@ -305,7 +323,7 @@ write_cni_config() {
   cat >"$NODE_DIR/cni/net.d/10-oauth2-demo.conflist" <<CONFIG
 {
   "cniVersion": "1.0.0",
-  "name": "oauth2-demo-node",
+  "name": "$CNI_NETWORK",
   "plugins": [
     {
       "type": "bridge",
@@ -581,11 +599,13 @@ node_down() {
   step "removing the node's mounts, network and iptables chains"
   unmount_node_dir
   remove_pod_networks
-  if [[ -x "$(kube_bin kube-proxy)" ]]; then
+  # Only after an up of ours: kube-proxy --cleanup removes any kube-proxy's rules.
+  if [[ -f "$NODE_DIR/chains.before" ]]; then
     "$(kube_bin kube-proxy)" --cleanup >/dev/null 2>&1 || true
+    remove_node_chains
   fi
-  [[ -f "$NODE_DIR/chains.before" ]] && remove_node_chains
   remove_kubepods_cgroups
+  remove_files_outside_node_dir
   restore_node_sysctls
   step "removing $NODE_DIR"
   rm -rf "$NODE_DIR"
