@@ -3,17 +3,14 @@ module oauth2-demo.local/tools/kubernetes
 
 go 1.24.0
 
-tool k8s.io/kubernetes/cmd/kube-apiserver
-
-tool k8s.io/kubernetes/cmd/kube-controller-manager
-
-tool k8s.io/kubernetes/cmd/kube-scheduler
-
-tool k8s.io/kubernetes/cmd/kube-proxy
-
-tool k8s.io/kubernetes/cmd/kubelet
-
-tool k8s.io/kubernetes/cmd/kubeadm
+tool (
+	k8s.io/kubernetes/cmd/kube-apiserver
+	k8s.io/kubernetes/cmd/kube-controller-manager
+	k8s.io/kubernetes/cmd/kube-proxy
+	k8s.io/kubernetes/cmd/kube-scheduler
+	k8s.io/kubernetes/cmd/kubeadm
+	k8s.io/kubernetes/cmd/kubelet
+)
 
 require (
 	cel.dev/expr v0.24.0 // indirect
