@@ -10,13 +10,14 @@
 
 # shellcheck source=scripts/lib/kube-api.sh
 source "$REPO_ROOT/scripts/lib/kube-api.sh"
+# shellcheck source=scripts/lib/cluster.sh
+source "$REPO_ROOT/scripts/lib/cluster.sh"
 
 NODE_DIR="$CACHE_DIR/node"
 # kube-api.sh's etcd and kubectl helpers keep their files here.
 KUBE_DIR="$NODE_DIR"
 PROCESS_DIR="$NODE_DIR/run"
-TOOLS_DIR="$CACHE_DIR/tools"
-KUBE_BIN_DIR="$TOOLS_DIR"
+KUBE_BIN_DIR="$CACHE_DIR/tools"
 
 NODE_NAME=oauth2-demo-node
 # The node's address: a second address on the loopback interface, so that the API server, the kubelet
@@ -37,10 +38,11 @@ ETCD_PORT=22379
 ETCD_PEER_PORT=22380
 # What kube-api.sh's etcd helper reads.
 APISERVER_PORT=$NODE_APISERVER_PORT
-REGISTRY_MIRROR=http://127.0.0.1:5001
-# The registries whose names our manifests and the upstream install files use: containerd resolves
-# each through the local registry.
-MIRRORED_REGISTRIES=(docker.io quay.io registry.k8s.io ghcr.io public.ecr.aws)
+REGISTRY_MIRROR="http://$REGISTRY_ON_HOST"
+# The registries whose names our manifests and the upstream install files use, and the k3d
+# registry's name the local overlay uses (scripts/lib/cluster.sh): containerd resolves each through
+# the local registry, so no manifest changes for the node.
+MIRRORED_REGISTRIES=(docker.io quay.io registry.k8s.io ghcr.io public.ecr.aws "$REGISTRY_IN_CLUSTER")
 
 CONTAINERD_DIR="$NODE_DIR/containerd"
 CONTAINERD_SOCK="$CONTAINERD_DIR/containerd.sock"
