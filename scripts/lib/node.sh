@@ -123,6 +123,15 @@ node_address_exists() {
   [[ -n "$(ip -o addr show dev "$NODE_INTERFACE" to "$NODE_IP/32")" ]]
 }
 
+# Pods reach the node and each other, and nothing beyond this machine: what they would forward
+# through any other interface than the bridge is dropped. (A CNI-* chain: down removes it.)
+POD_ISOLATION_CHAIN=CNI-OAUTH2-DEMO-ISOLATION
+isolate_pods() {
+  iptables -N "$POD_ISOLATION_CHAIN" 2>/dev/null || iptables -F "$POD_ISOLATION_CHAIN"
+  iptables -A "$POD_ISOLATION_CHAIN" -s "$POD_CIDR" ! -o "$CNI_BRIDGE" -j DROP
+  iptables -C FORWARD -j "$POD_ISOLATION_CHAIN" 2>/dev/null || iptables -I FORWARD 1 -j "$POD_ISOLATION_CHAIN"
+}
+
 # The iptables chains that exist before the node starts: down removes only the KUBE-*/CNI-* chains
 # that are not in this list.
 record_preexisting_chains() {
@@ -319,7 +328,7 @@ CONFIG
 }
 
 # bridge + host-local + portmap; containerd adds the loopback plugin for each Pod's lo itself.
-# No masquerading: Pods reach the node and each other, nothing beyond this machine.
+# No masquerading (and isolate_pods): Pods reach the node and each other, nothing beyond this machine.
 write_cni_config() {
   mkdir -p "$NODE_DIR/cni/net.d" "$NODE_DIR/cni/ipam"
   cat >"$NODE_DIR/cni/net.d/10-oauth2-demo.conflist" <<CONFIG
@@ -550,9 +559,10 @@ node_up() {
   rm -rf "$NODE_FAILED_LOGS"
   mkdir -p "$NODE_DIR/logs"
   record_preexisting_chains
-  step "preparing the host network: $NODE_IP on $NODE_INTERFACE, ip_forward, bridge netfilter"
+  step "preparing the host network: $NODE_IP on $NODE_INTERFACE, ip_forward, bridge netfilter, Pods kept in"
   set_node_sysctls
   add_node_address
+  isolate_pods
   make_certificates
   write_containerd_config
   write_cni_config
