@@ -1,0 +1,640 @@
+# shellcheck shell=bash
+# A single-node Kubernetes cluster from real parts, run as processes on this machine (scripts/node):
+# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, containerd (Debian, CRI) + runc,
+# kubelet, kube-proxy (iptables) and the CNI bridge/host-local/portmap/loopback plugins (Debian's
+# containernetworking-plugins). The Kubernetes programs are built from k8s.io/kubernetes by
+# scripts/build/build-tools; kubeadm makes the certificates and kubeconfigs (offline: the `certs` and
+# `kubeconfig` phases only read its config file). Everything it writes lives under NODE_DIR; images come
+# from the local registry (127.0.0.1:5001) through containerd's registry mirrors.
+# Source scripts/lib/common.sh and scripts/versions.env first.
+
+# shellcheck source=scripts/lib/kube-api.sh
+source "$REPO_ROOT/scripts/lib/kube-api.sh"
+# shellcheck source=scripts/lib/cluster.sh
+source "$REPO_ROOT/scripts/lib/cluster.sh"
+
+NODE_DIR="$CACHE_DIR/node"
+# kube-api.sh's etcd and kubectl helpers keep their files here.
+KUBE_DIR="$NODE_DIR"
+PROCESS_DIR="$NODE_DIR/run"
+KUBE_BIN_DIR="$CACHE_DIR/tools"
+
+NODE_NAME=oauth2-demo-node
+# The node's address: a second address on the loopback interface, so that the API server, the kubelet
+# and NodePorts listen on an address that exists only on this machine (127.0.0.0/8 cannot be a
+# Service's endpoint, and the host's own address would expose them to its network; this kernel has no
+# dummy interfaces). Pods reach it through their gateway, the bridge.
+NODE_INTERFACE=lo
+NODE_IP=10.243.0.1
+# Neither range is routed by this host (checked by check_cidrs_are_free).
+POD_CIDR=10.244.0.0/24
+SERVICE_CIDR=10.97.0.0/16
+CLUSTER_DNS=10.97.0.10
+CNI_BRIDGE=cni0
+CNI_NETWORK=oauth2-demo-node
+CNI_BIN_DIR=/usr/lib/cni
+NODE_APISERVER_PORT=26443
+ETCD_PORT=22379
+ETCD_PEER_PORT=22380
+# What kube-api.sh's etcd helper reads.
+APISERVER_PORT=$NODE_APISERVER_PORT
+REGISTRY_MIRROR="http://$REGISTRY_ON_HOST"
+# The registries whose names our manifests and the upstream install files use, and the k3d
+# registry's name the local overlay uses (scripts/lib/cluster.sh): containerd resolves each through
+# the local registry, so no manifest changes for the node.
+MIRRORED_REGISTRIES=(docker.io quay.io registry.k8s.io ghcr.io public.ecr.aws "$REGISTRY_IN_CLUSTER")
+
+CONTAINERD_DIR="$NODE_DIR/containerd"
+CONTAINERD_SOCK="$CONTAINERD_DIR/containerd.sock"
+PKI_DIR="$NODE_DIR/pki"
+KUBECONFIG_DIR="$NODE_DIR/kubeconfigs"
+
+kube_bin() { # NAME: the binary scripts/build/build-tools made
+  echo "$KUBE_BIN_DIR/$1-$KUBERNETES_VERSION/$1"
+}
+
+node_ctr() {
+  ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"
+}
+
+# --- prerequisites --------------------------------------------------------------------------------
+
+# ensure_debian_packages PACKAGE...: installs the ones that are missing.
+ensure_debian_packages() {
+  local package missing=()
+  for package in "$@"; do
+    dpkg-query --show --showformat='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+      missing+=("$package")
+  done
+  ((${#missing[@]} == 0)) && return
+  step "installing ${missing[*]} from Debian" "$NODE_DIR/logs/apt.log"
+  mkdir -p "$NODE_DIR/logs"
+  DEBIAN_FRONTEND=noninteractive run_logged "$STEP_LOG" apt-get install --yes --quiet "${missing[@]}"
+}
+
+node_preflight() {
+  ((EUID == 0)) || die "the node runs containers: run as root"
+  ensure_debian_packages containerd runc containernetworking-plugins iptables conntrack
+  local tool
+  for tool in kubelet kube-controller-manager kube-scheduler kube-proxy kubeadm kube-apiserver; do
+    [[ -x "$(kube_bin "$tool")" ]] || "$REPO_ROOT/scripts/build/build-tools" "$tool"
+  done
+  [[ -x "$ETCD_BIN" ]] || "$REPO_ROOT/scripts/build/build-tools" etcd
+  require_cmd kubectl "install kubectl (see kubernetes.io/docs/tasks/tools)"
+  curl --silent --fail --output /dev/null --max-time 2 "$REGISTRY_MIRROR/v2/" ||
+    die "no registry answers on $REGISTRY_MIRROR: the node pulls every image from it (scripts/build/images)"
+  require_free_ports "another node or program uses it" "$NODE_APISERVER_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT" \
+    10248 10249 10250 10256 10257 10259
+}
+
+# The Pod and Service ranges and the node's address must not be routed by this host already.
+check_cidrs_are_free() {
+  local cidr
+  for cidr in "$POD_CIDR" "$SERVICE_CIDR" "$NODE_IP/32"; do
+    [[ -z "$(ip route show to match "$cidr" | grep -v '^default' || true)" ]] ||
+      die "$cidr is routed on this host already ($(ip route show to match "$cidr" | grep -v '^default' | head -1)); a node left over? scripts/node down"
+  done
+}
+
+# --- host network ---------------------------------------------------------------------------------
+
+# The sysctls the node needs, with their previous values kept so that down restores them.
+set_node_sysctls() {
+  local key file="$NODE_DIR/sysctls.before"
+  [[ -f "$file" ]] || for key in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables; do
+    echo "$key=$(sysctl -n "$key")" >>"$file"
+  done
+  sysctl -q -w net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1
+}
+
+restore_node_sysctls() {
+  local file="$NODE_DIR/sysctls.before" setting
+  [[ -f "$file" ]] || return 0
+  while IFS= read -r setting; do
+    sysctl -q -w "$setting" || warn "could not restore $setting"
+  done <"$file"
+}
+
+add_node_address() {
+  ip addr replace "$NODE_IP/32" dev "$NODE_INTERFACE"
+}
+
+node_address_exists() {
+  [[ -n "$(ip -o addr show dev "$NODE_INTERFACE" to "$NODE_IP/32")" ]]
+}
+
+# Pods reach the node and each other, and nothing beyond this machine: what they would forward
+# through any other interface than the bridge is dropped. (A CNI-* chain: down removes it.)
+POD_ISOLATION_CHAIN=CNI-OAUTH2-DEMO-ISOLATION
+isolate_pods() {
+  iptables -N "$POD_ISOLATION_CHAIN" 2>/dev/null || iptables -F "$POD_ISOLATION_CHAIN"
+  iptables -A "$POD_ISOLATION_CHAIN" -s "$POD_CIDR" ! -o "$CNI_BRIDGE" -j DROP
+  iptables -C FORWARD -j "$POD_ISOLATION_CHAIN" 2>/dev/null || iptables -I FORWARD 1 -j "$POD_ISOLATION_CHAIN"
+}
+
+# The iptables chains that exist before the node starts: down removes only the KUBE-*/CNI-* chains
+# that are not in this list.
+record_preexisting_chains() {
+  [[ -f "$NODE_DIR/chains.before" ]] || list_node_chains >"$NODE_DIR/chains.before"
+}
+
+# list_node_chains: "<iptables|ip6tables> <table> <chain>" of every KUBE-* and CNI-* chain.
+list_node_chains() {
+  local cmd table
+  for cmd in iptables ip6tables; do
+    for table in filter nat mangle; do
+      "$cmd-save" -t "$table" 2>/dev/null | sed -n "s/^:\(\(KUBE\|CNI\)-[^ ]*\) .*/$cmd $table \1/p"
+    done
+  done
+}
+
+# remove_node_chains: deletes the rules that jump to the node's chains, then the chains.
+remove_node_chains() {
+  local cmd table chain rule created
+  created=$(list_node_chains | { grep -vxF -f "$NODE_DIR/chains.before" || true; })
+  [[ -n "$created" ]] || return 0
+  while read -r cmd table chain; do
+    while IFS= read -r rule; do
+      # iptables-save prints each rule as its -A command, comments quoted: the same words with -D
+      # delete it (xargs splits them as a shell would).
+      xargs "$cmd" -t "$table" <<<"${rule/#-A /-D }" 2>/dev/null || true
+    done < <("$cmd-save" -t "$table" | grep -E -- "^-A .* -j $chain( |$)" || true)
+  done <<<"$created"
+  while read -r cmd table chain; do
+    "$cmd" -t "$table" -F "$chain" 2>/dev/null || true
+  done <<<"$created"
+  while read -r cmd table chain; do
+    "$cmd" -t "$table" -X "$chain" 2>/dev/null || warn "could not delete $cmd -t $table chain $chain"
+  done <<<"$created"
+}
+
+# remove_pod_networks: the network namespaces whose eth0 is a veth on the node's bridge, the veths,
+# and the bridge. (CNI DEL removes them when a Pod stops normally; this is for a node that did not.)
+remove_pod_networks() {
+  local netns peer
+  if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
+    while read -r netns; do
+      [[ -n "$netns" ]] || continue
+      # The pod's eth0 is "eth0@ifN", N the index of its host-side veth.
+      peer=$(ip -n "$netns" -o link show eth0 2>/dev/null | sed -n 's/.*eth0@if\([0-9]*\).*/\1/p')
+      [[ -n "$peer" ]] || continue
+      if ip -o link show master "$CNI_BRIDGE" | grep -q "^$peer:"; then
+        ip netns delete "$netns" || warn "could not delete network namespace $netns"
+      fi
+    done < <(ip netns list | awk '{ print $1 }')
+    local veth
+    for veth in $(ip -o link show master "$CNI_BRIDGE" | awk -F ': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+      ip link delete "$veth" 2>/dev/null || true
+    done
+    ip link delete "$CNI_BRIDGE"
+  fi
+  ! node_address_exists || ip addr delete "$NODE_IP/32" dev "$NODE_INTERFACE"
+}
+
+# Two paths outside NODE_DIR that neither the kubelet nor containerd 1.6 lets one move: libcni's
+# result cache (entries named after the network, and the loopback entry of the same sandbox) and the
+# kubelet's device-plugin socket. Parent directories go only when empty (others may use them).
+CNI_CACHE_DIR=/var/lib/cni/results
+DEVICE_PLUGIN_DIR=/var/lib/kubelet/device-plugins
+remove_files_outside_node_dir() {
+  local result id
+  for result in "$CNI_CACHE_DIR/$CNI_NETWORK"-*; do
+    [[ -e "$result" ]] || continue
+    id=${result#"$CNI_CACHE_DIR/$CNI_NETWORK"-}
+    id=${id%%-*}
+    rm -f "$result" "$CNI_CACHE_DIR/cni-loopback-$id"-*
+  done
+  rm -f "$DEVICE_PLUGIN_DIR/kubelet.sock" "$DEVICE_PLUGIN_DIR/kubelet_internal_checkpoint"
+  rmdir "$CNI_CACHE_DIR" /var/lib/cni "$DEVICE_PLUGIN_DIR" /var/lib/kubelet 2>/dev/null || true
+}
+
+# unmount_node_dir: every mount under NODE_DIR (containerd's rootfs and shm, the kubelet's volumes),
+# deepest first.
+unmount_node_dir() {
+  local target
+  while IFS= read -r target; do
+    umount "$target" 2>/dev/null || umount --lazy "$target" || warn "could not unmount $target"
+  done < <(awk -v dir="$NODE_DIR/" 'index($2, dir) == 1 { print $2 }' /proc/self/mounts | sort -r)
+}
+
+# remove_kubepods_cgroups: the cgroups the kubelet made (cgroupfs driver: /kubepods in each
+# controller's hierarchy), innermost first; they are empty once the containers are gone.
+remove_kubepods_cgroups() {
+  local dir
+  for dir in /sys/fs/cgroup/*/kubepods; do
+    [[ -d "$dir" ]] || continue
+    find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || warn "some cgroups under $dir are still in use"
+  done
+}
+
+# --- configuration files --------------------------------------------------------------------------
+
+write_kubeadm_config() {
+  cat >"$NODE_DIR/kubeadm.yaml" <<CONFIG
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint:
+  advertiseAddress: $NODE_IP
+  bindPort: $NODE_APISERVER_PORT
+nodeRegistration:
+  name: $NODE_NAME
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: $KUBERNETES_VERSION
+clusterName: $NODE_NAME
+certificatesDir: $PKI_DIR
+controlPlaneEndpoint: $NODE_IP:$NODE_APISERVER_PORT
+networking:
+  dnsDomain: cluster.local
+  podSubnet: $POD_CIDR
+  serviceSubnet: $SERVICE_CIDR
+apiServer:
+  certSANs: [127.0.0.1, localhost]
+etcd:
+  external:
+    endpoints: [http://127.0.0.1:$ETCD_PORT]
+CONFIG
+}
+
+# Certificates and kubeconfigs for every component, by kubeadm's own phases (no network needed).
+make_certificates() {
+  [[ -f "$KUBECONFIG_DIR/kube-proxy.conf" ]] && return
+  step "making certificates and kubeconfigs with kubeadm" "$NODE_DIR/logs/kubeadm.log"
+  write_kubeadm_config
+  mkdir -p "$PKI_DIR" "$KUBECONFIG_DIR"
+  run_logged "$STEP_LOG" "$(kube_bin kubeadm)" init phase certs all --config "$NODE_DIR/kubeadm.yaml"
+  run_logged "$NODE_DIR/logs/kubeadm-kubeconfig.log" "$(kube_bin kubeadm)" init phase kubeconfig all \
+    --config "$NODE_DIR/kubeadm.yaml" --kubeconfig-dir "$KUBECONFIG_DIR"
+  # kube-proxy authenticates as the user the built-in system:node-proxier binding names.
+  "$(kube_bin kubeadm)" kubeconfig user --config "$NODE_DIR/kubeadm.yaml" --client-name system:kube-proxy \
+    >"$KUBECONFIG_DIR/kube-proxy.conf.partial" 2>>"$NODE_DIR/logs/kubeadm-kubeconfig.log"
+  mv "$KUBECONFIG_DIR/kube-proxy.conf.partial" "$KUBECONFIG_DIR/kube-proxy.conf"
+  chmod 600 "$KUBECONFIG_DIR"/*.conf
+}
+
+write_containerd_config() {
+  local registry dir
+  mkdir -p "$CONTAINERD_DIR/certs.d"
+  for registry in "${MIRRORED_REGISTRIES[@]}"; do
+    dir="$CONTAINERD_DIR/certs.d/$registry"
+    mkdir -p "$dir"
+    cat >"$dir/hosts.toml" <<HOSTS
+# Every image of $registry is pulled from the local registry (same repository path and tag).
+server = "https://$registry"
+
+[host."$REGISTRY_MIRROR"]
+  capabilities = ["pull", "resolve"]
+HOSTS
+  done
+  cat >"$CONTAINERD_DIR/config.toml" <<CONFIG
+version = 2
+root = "$CONTAINERD_DIR/root"
+state = "$CONTAINERD_DIR/state"
+
+[grpc]
+  address = "$CONTAINERD_SOCK"
+
+[ttrpc]
+  address = "$CONTAINERD_SOCK.ttrpc"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CONTAINERD_DIR/opt"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  # This VM refuses to lower a process's oom_score_adj, even for root: without this every sandbox
+  # fails with runc's "can't get final child's PID from pipe: EOF" (ARCHITECTURE.md).
+  restrict_oom_score_adj = true
+
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    default_runtime_name = "runc"
+
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        # The kubelet uses the cgroupfs driver (no systemd here); both must agree.
+        SystemdCgroup = false
+        Root = "$CONTAINERD_DIR/runc"
+
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$CNI_BIN_DIR"
+    conf_dir = "$NODE_DIR/cni/net.d"
+
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$CONTAINERD_DIR/certs.d"
+CONFIG
+}
+
+# bridge + host-local + portmap; containerd adds the loopback plugin for each Pod's lo itself.
+# No masquerading (and isolate_pods): Pods reach the node and each other, nothing beyond this machine.
+write_cni_config() {
+  mkdir -p "$NODE_DIR/cni/net.d" "$NODE_DIR/cni/ipam"
+  cat >"$NODE_DIR/cni/net.d/10-oauth2-demo.conflist" <<CONFIG
+{
+  "cniVersion": "1.0.0",
+  "name": "$CNI_NETWORK",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$CNI_BRIDGE",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "dataDir": "$NODE_DIR/cni/ipam",
+        "ranges": [[{ "subnet": "$POD_CIDR" }]],
+        "routes": [{ "dst": "0.0.0.0/0" }]
+      }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } }
+  ]
+}
+CONFIG
+}
+
+write_kubelet_config() {
+  mkdir -p "$NODE_DIR/kubelet"
+  cat >"$NODE_DIR/kubelet/config.yaml" <<CONFIG
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: $NODE_IP
+port: 10250
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+# No systemd on this machine; this VM has no swap, and a swap elsewhere must not stop the node.
+cgroupDriver: cgroupfs
+failSwapOn: false
+clusterDNS: [$CLUSTER_DNS]
+clusterDomain: cluster.local
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: true}
+  x509: {clientCAFile: $PKI_DIR/ca.crt}
+authorization:
+  mode: Webhook
+podLogsDir: $NODE_DIR/pod-logs
+volumePluginDir: $NODE_DIR/kubelet/volume-plugins
+serializeImagePulls: false
+# A developer's disk is often fuller than a server's: evict only when it is really full.
+evictionHard:
+  memory.available: 100Mi
+  nodefs.available: 2%
+  imagefs.available: 2%
+  nodefs.inodesFree: 2%
+CONFIG
+}
+
+write_kube_proxy_config() {
+  mkdir -p "$NODE_DIR/kube-proxy"
+  cat >"$NODE_DIR/kube-proxy/config.yaml" <<CONFIG
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: iptables
+clientConnection:
+  kubeconfig: $KUBECONFIG_DIR/kube-proxy.conf
+hostnameOverride: $NODE_NAME
+clusterCIDR: $POD_CIDR
+bindAddress: $NODE_IP
+healthzBindAddress: 127.0.0.1:10256
+metricsBindAddress: 127.0.0.1:10249
+# NodePorts only on the node's own address, never on the host's network.
+nodePortAddresses: [$NODE_IP/32]
+iptables:
+  localhostNodePorts: false
+# Leave the host's conntrack table size alone.
+conntrack:
+  maxPerCore: 0
+CONFIG
+}
+
+# --- processes ------------------------------------------------------------------------------------
+
+start_node_apiserver() {
+  start_process kube-apiserver "$(kube_bin kube-apiserver)" \
+    --advertise-address "$NODE_IP" --bind-address "$NODE_IP" --secure-port "$NODE_APISERVER_PORT" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --allow-privileged=true \
+    --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+    --client-ca-file "$PKI_DIR/ca.crt" \
+    --tls-cert-file "$PKI_DIR/apiserver.crt" --tls-private-key-file "$PKI_DIR/apiserver.key" \
+    --kubelet-client-certificate "$PKI_DIR/apiserver-kubelet-client.crt" \
+    --kubelet-client-key "$PKI_DIR/apiserver-kubelet-client.key" \
+    --kubelet-preferred-address-types InternalIP \
+    --proxy-client-cert-file "$PKI_DIR/front-proxy-client.crt" --proxy-client-key-file "$PKI_DIR/front-proxy-client.key" \
+    --requestheader-client-ca-file "$PKI_DIR/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+    --requestheader-extra-headers-prefix X-Remote-Extra- --requestheader-group-headers X-Remote-Group \
+    --requestheader-username-headers X-Remote-User \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$PKI_DIR/sa.pub" --service-account-signing-key-file "$PKI_DIR/sa.key" \
+    --service-cluster-ip-range "$SERVICE_CIDR"
+}
+
+start_controller_manager() {
+  local conf="$KUBECONFIG_DIR/controller-manager.conf"
+  start_process kube-controller-manager "$(kube_bin kube-controller-manager)" \
+    --kubeconfig "$conf" --authentication-kubeconfig "$conf" --authorization-kubeconfig "$conf" \
+    --bind-address 127.0.0.1 --cluster-name "$NODE_NAME" \
+    --client-ca-file "$PKI_DIR/ca.crt" --requestheader-client-ca-file "$PKI_DIR/front-proxy-ca.crt" \
+    --cluster-signing-cert-file "$PKI_DIR/ca.crt" --cluster-signing-key-file "$PKI_DIR/ca.key" \
+    --root-ca-file "$PKI_DIR/ca.crt" --service-account-private-key-file "$PKI_DIR/sa.key" \
+    --use-service-account-credentials=true \
+    --service-cluster-ip-range "$SERVICE_CIDR" --cluster-cidr "$POD_CIDR" --allocate-node-cidrs=false
+}
+
+start_scheduler() {
+  local conf="$KUBECONFIG_DIR/scheduler.conf"
+  start_process kube-scheduler "$(kube_bin kube-scheduler)" \
+    --kubeconfig "$conf" --authentication-kubeconfig "$conf" --authorization-kubeconfig "$conf" \
+    --bind-address 127.0.0.1
+}
+
+start_containerd() {
+  start_process containerd containerd --config "$CONTAINERD_DIR/config.toml"
+  local started=$SECONDS
+  until node_ctr version >/dev/null 2>&1; do
+    process_running containerd || die "containerd exited (log: $(process_log containerd))"
+    ((SECONDS - started < 30)) || die "containerd not ready after 30 s (log: $(process_log containerd))"
+    sleep 0.2
+  done
+}
+
+start_kubelet() {
+  start_process kubelet "$(kube_bin kubelet)" \
+    --config "$NODE_DIR/kubelet/config.yaml" --kubeconfig "$KUBECONFIG_DIR/kubelet.conf" \
+    --root-dir "$NODE_DIR/kubelet/root" --cert-dir "$NODE_DIR/kubelet/pki" \
+    --hostname-override "$NODE_NAME" --node-ip "$NODE_IP"
+}
+
+start_kube_proxy() {
+  start_process kube-proxy "$(kube_bin kube-proxy)" --config "$NODE_DIR/kube-proxy/config.yaml"
+}
+
+# The group kubeadm puts its admin (admin.conf) and the API server's kubelet client in is bound to
+# cluster-admin by `kubeadm init`; without kubeadm init, this does it (as the system:masters admin).
+bind_cluster_admins() {
+  kubectl --kubeconfig "$KUBECONFIG_DIR/super-admin.conf" create clusterrolebinding kubeadm:cluster-admins \
+    --clusterrole cluster-admin --group kubeadm:cluster-admins --dry-run=client -o yaml |
+    kubectl --kubeconfig "$KUBECONFIG_DIR/super-admin.conf" apply -f - >/dev/null
+  cp "$KUBECONFIG_DIR/admin.conf" "$NODE_DIR/kubeconfig"
+}
+
+# wait_for_node_ready SECONDS
+wait_for_node_ready() {
+  local started=$SECONDS
+  until [[ $(k get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]; do
+    process_running kubelet || die "the kubelet exited (log: $(process_log kubelet))"
+    if ((SECONDS - started >= $1)); then
+      print_log_end "$(process_log kubelet)"
+      die "node $NODE_NAME not Ready after $1 s (log: $(process_log kubelet))"
+    fi
+    sleep 0.5
+  done
+  log "node $NODE_NAME Ready after $((SECONDS - started)) s"
+}
+
+node_is_up() {
+  [[ -f "$PROCESS_DIR/started" ]] && process_running kubelet
+}
+
+# remove_containers: kills and deletes every container containerd still runs (its shims outlive it,
+# each in a session of its own); a containerd that was killed is started again to do it, since it
+# unmounts what it mounted.
+remove_containers() {
+  [[ -f "$CONTAINERD_DIR/config.toml" ]] || return 0
+  if ! process_running containerd; then
+    [[ -n "$(pgrep -f -- "-address $CONTAINERD_SOCK" || true)" ]] || return 0
+    log "containerd is not running but its containers are: starting it to remove them"
+    start_containerd
+  fi
+  local task
+  for task in $(node_ctr tasks list --quiet 2>/dev/null); do
+    node_ctr tasks kill --signal SIGKILL "$task" >/dev/null 2>&1 || true
+  done
+  for task in $(node_ctr tasks list --quiet 2>/dev/null); do
+    node_ctr tasks delete --force "$task" >/dev/null 2>&1 || warn "could not delete the task of container $task"
+  done
+}
+
+# kill_kubepods_processes: whatever still runs in the kubelet's cgroups (a last resort: the
+# processes there are the node's containers by construction).
+kill_kubepods_processes() {
+  local procs
+  [[ -d /sys/fs/cgroup/pids/kubepods ]] || return 0
+  procs=$(find /sys/fs/cgroup/pids/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null || true)
+  [[ -z "$procs" ]] && return 0
+  warn "killing processes left in the kubelet's cgroups: $(echo "$procs" | tr '\n' ' ')"
+  # shellcheck disable=SC2086 # one pid per word
+  kill -KILL $procs 2>/dev/null || true
+  sleep 1
+}
+
+# --- up, down, status -----------------------------------------------------------------------------
+
+# A failed up leaves nothing running: its logs are kept in NODE_FAILED_LOGS, then down runs.
+NODE_FAILED_LOGS="$CACHE_DIR/node-failed-logs"
+take_down_failed_node() {
+  ((EXIT_STATUS != 0)) || return 0
+  if [[ -d "$PROCESS_DIR/logs" ]]; then
+    rm -rf "$NODE_FAILED_LOGS"
+    cp -r "$PROCESS_DIR/logs" "$NODE_FAILED_LOGS"
+    warn "up failed: the node's logs are kept in $NODE_FAILED_LOGS; taking the node down"
+  fi
+  node_down
+}
+
+node_up() {
+  if node_is_up; then
+    log "the node is up already (kubeconfig: $NODE_DIR/kubeconfig)"
+    wait_for_node_ready 120
+    return
+  fi
+  node_preflight
+  check_cidrs_are_free
+  on_exit take_down_failed_node
+  rm -rf "$NODE_FAILED_LOGS"
+  mkdir -p "$NODE_DIR/logs"
+  record_preexisting_chains
+  step "preparing the host network: $NODE_IP on $NODE_INTERFACE, ip_forward, bridge netfilter, Pods kept in"
+  set_node_sysctls
+  add_node_address
+  isolate_pods
+  make_certificates
+  write_containerd_config
+  write_cni_config
+  write_kubelet_config
+  write_kube_proxy_config
+  step "starting etcd" "$(process_log etcd)"
+  start_etcd
+  wait_for_http etcd "http://127.0.0.1:$ETCD_PORT/health" 30 etcd
+  step "starting kube-apiserver $KUBERNETES_VERSION on https://$NODE_IP:$NODE_APISERVER_PORT" "$(process_log kube-apiserver)"
+  start_node_apiserver
+  cp "$KUBECONFIG_DIR/super-admin.conf" "$NODE_DIR/kubeconfig"
+  wait_for_kube_apiserver 120
+  bind_cluster_admins
+  step "starting kube-controller-manager and kube-scheduler" "$(process_log kube-controller-manager)"
+  start_controller_manager
+  start_scheduler
+  step "starting containerd (registry mirrors → $REGISTRY_MIRROR)" "$(process_log containerd)"
+  start_containerd
+  step "starting the kubelet and kube-proxy" "$(process_log kubelet)"
+  start_kubelet
+  start_kube_proxy
+  wait_for_node_ready 180
+  log "the node is up: export KUBECONFIG=$NODE_DIR/kubeconfig"
+}
+
+# Pods first (while the kubelet can still stop them: CNI DEL removes their network), then the rest.
+node_down() {
+  if [[ -f "$PROCESS_DIR/started" ]]; then
+    if process_running kubelet && k get --raw /readyz >/dev/null 2>&1; then
+      step "stopping every Pod through the kubelet"
+      stop_process kube-controller-manager
+      stop_process kube-scheduler
+      k delete pods --all --all-namespaces --wait=false >/dev/null 2>&1 || true
+      local started=$SECONDS
+      while [[ -n "$(node_ctr tasks list --quiet 2>/dev/null)" ]] && ((SECONDS - started < 90)); do
+        sleep 1
+      done
+    fi
+    step "stopping the node's processes"
+    stop_process kube-proxy
+    stop_process kubelet
+    remove_containers
+    stop_processes
+  fi
+  kill_kubepods_processes
+  step "removing the node's mounts, network and iptables chains"
+  unmount_node_dir
+  remove_pod_networks
+  # Only after an up of ours: kube-proxy --cleanup removes any kube-proxy's rules.
+  if [[ -f "$NODE_DIR/chains.before" ]]; then
+    "$(kube_bin kube-proxy)" --cleanup >/dev/null 2>&1 || true
+    remove_node_chains
+  fi
+  remove_kubepods_cgroups
+  remove_files_outside_node_dir
+  restore_node_sysctls
+  step "removing $NODE_DIR"
+  rm -rf "$NODE_DIR"
+}
+
+node_status() {
+  local name
+  if [[ ! -f "$PROCESS_DIR/started" ]]; then
+    log "the node is down"
+    return 0
+  fi
+  while IFS= read -r name; do
+    if process_running "$name"; then
+      echo "$name running (pid $(process_pid "$name"), log $(process_log "$name"))"
+    else
+      echo "$name NOT running (log $(process_log "$name"))"
+    fi
+  done <"$PROCESS_DIR/started"
+  k get nodes -o wide
+}
