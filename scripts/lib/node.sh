@@ -5,15 +5,20 @@
 # containernetworking-plugins). The Kubernetes programs are built from k8s.io/kubernetes by
 # scripts/build/build-tools; kubeadm makes the certificates and kubeconfigs (offline: the `certs` and
 # `kubeconfig` phases only read its config file). Everything it writes lives under NODE_DIR; images come
-# from the local registry (127.0.0.1:5001) through containerd's registry mirrors.
+# from the local registry (127.0.0.1:5001) through containerd's registry mirrors; up starts it when
+# none answers, and down stops it then.
 # Source scripts/lib/common.sh and scripts/versions.env first.
 
 # shellcheck source=scripts/lib/kube-api.sh
 source "$REPO_ROOT/scripts/lib/kube-api.sh"
+# shellcheck source=scripts/lib/registry.sh
+source "$REPO_ROOT/scripts/lib/registry.sh"
 # shellcheck source=scripts/lib/cluster.sh
 source "$REPO_ROOT/scripts/lib/cluster.sh"
 
 NODE_DIR="$CACHE_DIR/node"
+# There while the registry runs because the node's up started it.
+NODE_REGISTRY_MARK="$CACHE_DIR/node-started-the-registry"
 # kube-api.sh's etcd and kubectl helpers keep their files here.
 KUBE_DIR="$NODE_DIR"
 PROCESS_DIR="$NODE_DIR/run"
@@ -81,8 +86,13 @@ node_preflight() {
   done
   [[ -x "$ETCD_BIN" ]] || "$REPO_ROOT/scripts/build/build-tools" etcd
   require_cmd kubectl "install kubectl (see kubernetes.io/docs/tasks/tools)"
-  curl --silent --fail --output /dev/null --max-time 2 "$REGISTRY_MIRROR/v2/" ||
-    die "no registry answers on $REGISTRY_MIRROR: the node pulls every image from it (scripts/build/images)"
+  # Every image comes from the local registry: one is started unless one answers (and goes with the
+  # node), and the pause image every Pod needs is built into it (seconds when it is there).
+  start_registry
+  if $REGISTRY_STARTED; then
+    touch "$NODE_REGISTRY_MARK"
+  fi
+  "$REPO_ROOT/scripts/build/images" pause
   require_free_ports "another node or program uses it" "$NODE_APISERVER_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT" \
     10248 10249 10250 10256 10257 10259
 }
@@ -621,6 +631,10 @@ node_down() {
   restore_node_sysctls
   step "removing $NODE_DIR"
   rm -rf "$NODE_DIR"
+  if [[ -f "$NODE_REGISTRY_MARK" ]]; then
+    stop_registry
+    rm -f "$NODE_REGISTRY_MARK"
+  fi
 }
 
 node_status() {
