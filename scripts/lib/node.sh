@@ -64,22 +64,9 @@ node_ctr() {
 
 # --- prerequisites --------------------------------------------------------------------------------
 
-# ensure_debian_packages PACKAGE...: installs the ones that are missing.
-ensure_debian_packages() {
-  local package missing=()
-  for package in "$@"; do
-    dpkg-query --show --showformat='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
-      missing+=("$package")
-  done
-  ((${#missing[@]} == 0)) && return
-  step "installing ${missing[*]} from Debian" "$NODE_DIR/logs/apt.log"
-  mkdir -p "$NODE_DIR/logs"
-  DEBIAN_FRONTEND=noninteractive run_logged "$STEP_LOG" apt-get install --yes --quiet "${missing[@]}"
-}
-
 node_preflight() {
   ((EUID == 0)) || die "the node runs containers: run as root"
-  ensure_debian_packages containerd runc containernetworking-plugins iptables conntrack
+  apt_install containerd runc containernetworking-plugins iptables conntrack
   local tool
   for tool in kubelet kube-controller-manager kube-scheduler kube-proxy kubeadm kube-apiserver; do
     [[ -x "$(kube_bin "$tool")" ]] || "$REPO_ROOT/scripts/build/build-tools" "$tool"
