@@ -14,3 +14,31 @@ GIT_DAEMON_PORT=${GIT_DAEMON_PORT:-9418}
 REGISTRY_ON_HOST=127.0.0.1:5001
 # shellcheck disable=SC2034
 REGISTRY_IN_CLUSTER=k3d-registry.oauth2-demo.localhost:5001
+
+# The cluster runtime scripts/cluster-up made the cluster with: k3d (the default) or node (scripts/node,
+# no Docker). Kept in a file so that scripts/ship and scripts/cluster-down act on the same one.
+CLUSTER_RUNTIME_FILE="$CACHE_DIR/cluster-runtime"
+# shellcheck disable=SC2034
+NODE_DIR="$CACHE_DIR/node"
+# shellcheck disable=SC2034
+NODE_KUBECONFIG="$NODE_DIR/kubeconfig"
+# The node's address: where its Pods reach this machine (host.k3d.internal in its cluster DNS).
+# shellcheck disable=SC2034
+NODE_IP=10.243.0.1
+
+# cluster_runtime: the runtime of the cluster scripts/cluster-up made last (k3d when none).
+cluster_runtime() {
+  if [[ -f "$CLUSTER_RUNTIME_FILE" ]]; then
+    cat "$CLUSTER_RUNTIME_FILE"
+  else
+    echo k3d
+  fi
+}
+
+# use_cluster_kubeconfig RUNTIME: points kubectl (and what this script starts) at that cluster.
+use_cluster_kubeconfig() {
+  case $1 in
+    node) export KUBECONFIG=$NODE_KUBECONFIG ;;
+    k3d) kubectl config use-context "k3d-$CLUSTER_NAME" >/dev/null ;;
+  esac
+}

@@ -16,7 +16,6 @@ source "$REPO_ROOT/scripts/lib/registry.sh"
 # shellcheck source=scripts/lib/cluster.sh
 source "$REPO_ROOT/scripts/lib/cluster.sh"
 
-NODE_DIR="$CACHE_DIR/node"
 # There while the registry runs because the node's up started it.
 NODE_REGISTRY_MARK="$CACHE_DIR/node-started-the-registry"
 # kube-api.sh's etcd and kubectl helpers keep their files here.
@@ -25,16 +24,16 @@ PROCESS_DIR="$NODE_DIR/run"
 KUBE_BIN_DIR="$CACHE_DIR/tools"
 
 NODE_NAME=oauth2-demo-node
-# The node's address: a second address on the loopback interface, so that the API server, the kubelet
-# and NodePorts listen on an address that exists only on this machine (127.0.0.0/8 cannot be a
-# Service's endpoint, and the host's own address would expose them to its network; this kernel has no
-# dummy interfaces). Pods reach it through their gateway, the bridge.
+# The node's address (NODE_IP, scripts/lib/cluster.sh) is a second address on the loopback interface,
+# so that the API server, the kubelet and NodePorts listen on an address that exists only on this
+# machine (127.0.0.0/8 cannot be a Service's endpoint, and the host's own address would expose them to
+# its network; this kernel has no dummy interfaces). Pods reach it through their gateway, the bridge.
 NODE_INTERFACE=lo
-NODE_IP=10.243.0.1
-# Neither range is routed by this host (checked by check_cidrs_are_free).
-POD_CIDR=10.244.0.0/24
-SERVICE_CIDR=10.97.0.0/16
-CLUSTER_DNS=10.97.0.10
+# k3s's ranges, so that what the local environment states for k3d (gitops/environments/local: the
+# ingress network) holds on the node too. Neither is routed by this host (check_cidrs_are_free).
+POD_CIDR=10.42.0.0/16
+SERVICE_CIDR=10.43.0.0/16
+CLUSTER_DNS=10.43.0.10
 CNI_BRIDGE=cni0
 CNI_NETWORK=oauth2-demo-node
 CNI_BIN_DIR=/usr/lib/cni
@@ -66,7 +65,7 @@ node_ctr() {
 
 node_preflight() {
   ((EUID == 0)) || die "the node runs containers: run as root"
-  apt_install containerd runc containernetworking-plugins iptables conntrack
+  apt_install containerd runc containernetworking-plugins iptables conntrack jq gettext-base
   local tool
   for tool in kubelet kube-controller-manager kube-scheduler kube-proxy kubeadm kube-apiserver; do
     [[ -x "$(kube_bin "$tool")" ]] || "$REPO_ROOT/scripts/build/build-tools" "$tool"
@@ -79,7 +78,7 @@ node_preflight() {
   if $REGISTRY_STARTED; then
     touch "$NODE_REGISTRY_MARK"
   fi
-  "$REPO_ROOT/scripts/build/images" pause
+  "$REPO_ROOT/scripts/build/images" pause coredns traefik local-path-provisioner busybox
   require_free_ports "another node or program uses it" "$NODE_APISERVER_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT" \
     10248 10249 10250 10256 10257 10259
 }
@@ -530,6 +529,58 @@ kill_kubepods_processes() {
   sleep 1
 }
 
+# --- what k3s ships: cluster DNS, ingress, storage ------------------------------------------------
+
+ADDONS_SOURCE="$REPO_ROOT/scripts/node.d"
+NODE_STORAGE_DIR="$NODE_DIR/storage"
+
+# module_dir MODULE@VERSION: where the Go module cache holds a module's files (downloaded once).
+module_dir() {
+  (cd "$CACHE_DIR" && go mod download -json "$1") | jq -r .Dir
+}
+
+# render_addons DIR: scripts/node.d with the node's values filled in, and upstream's
+# local-path-storage.yaml from the module the provisioner is built from.
+render_addons() {
+  local dir=$1 file
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  export NODE_IP NODE_STORAGE_DIR TRAEFIK_IMAGE LOCAL_PATH_PROVISIONER_VERSION LOCAL_PATH_HELPER_IMAGE
+  (cd "$ADDONS_SOURCE" && find . -type f) | while IFS= read -r file; do
+    mkdir -p "$dir/$(dirname "$file")"
+    # Only these names: the files hold shell-like text ($VOL_DIR) that must stay as it is.
+    # shellcheck disable=SC2016 # envsubst's list of names, not an expansion
+    envsubst '${NODE_IP} ${NODE_STORAGE_DIR} ${TRAEFIK_IMAGE} ${LOCAL_PATH_PROVISIONER_VERSION} ${LOCAL_PATH_HELPER_IMAGE}' \
+      <"$ADDONS_SOURCE/$file" >"$dir/$file"
+  done
+  cp "$(module_dir "github.com/rancher/local-path-provisioner@$LOCAL_PATH_PROVISIONER_VERSION")/deploy/local-path-storage.yaml" \
+    "$dir/local-path/"
+}
+
+# install_addons: CoreDNS (kubeadm's addon phase, then our Corefile), Traefik and local-path-provisioner,
+# and waits until each runs.
+install_addons() {
+  local dir="$NODE_DIR/addons" log="$NODE_DIR/logs/addons.log"
+  step "installing CoreDNS, Traefik (127.0.0.1:8080) and local-path-provisioner" "$log"
+  render_addons "$dir"
+  mkdir -p "$NODE_STORAGE_DIR"
+  run_logged "$log" "$(kube_bin kubeadm)" init phase addon coredns --config "$NODE_DIR/kubeadm.yaml" \
+    --kubeconfig "$NODE_DIR/kubeconfig"
+  {
+    k -n kube-system create configmap coredns --from-file=Corefile="$dir/coredns/Corefile" --dry-run=client -o yaml |
+      k replace -f -
+    # One node: one replica.
+    k -n kube-system scale deployment coredns --replicas 1
+    k apply -f "$dir/traefik.yaml"
+    k apply -k "$dir/local-path"
+  } >>"$log" 2>&1 || die "could not install the node's add-ons (log: $log)"
+  local rollout
+  for rollout in kube-system/deployment/coredns kube-system/deployment/traefik local-path-storage/deployment/local-path-provisioner; do
+    k -n "${rollout%%/*}" rollout status "${rollout#*/}" --timeout=180s >>"$log" 2>&1 ||
+      die "${rollout#*/} did not become ready (log: $log; kubectl -n ${rollout%%/*} describe ${rollout#*/})"
+  done
+}
+
 # --- up, down, status -----------------------------------------------------------------------------
 
 # A failed up leaves nothing running: its logs are kept in NODE_FAILED_LOGS, then down runs.
@@ -582,6 +633,7 @@ node_up() {
   start_kubelet
   start_kube_proxy
   wait_for_node_ready 180
+  install_addons
   log "the node is up: export KUBECONFIG=$NODE_DIR/kubeconfig"
 }
 
