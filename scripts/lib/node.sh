@@ -581,6 +581,38 @@ install_addons() {
   done
 }
 
+# --- checks (scripts/test/node, scripts/test/cluster-node) ---------------------------------------
+
+# node_pods_ready: "<ready>/<all>" over every namespace; node_restarts: the sum of every container's restarts.
+node_pods_ready() {
+  k get pods -A -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
+    awk '$1 == "True" { r++ } { n++ } END { printf "%d/%d\n", r, n }'
+}
+
+node_restarts() {
+  k get pods -A -o jsonpath='{range .items[*]}{range .status.initContainerStatuses[*]}{.restartCount}{"\n"}{end}{range .status.containerStatuses[*]}{.restartCount}{"\n"}{end}{end}' |
+    awk '{ s += $1 } END { print s + 0 }'
+}
+
+# check_down_is_clean CHAINS_BEFORE: after down, no process, mount, interface, chain or file of the
+# node is left (CHAINS_BEFORE: list_node_chains before the node came up).
+check_down_is_clean() {
+  local leftovers=()
+  [[ ! -e "$NODE_DIR" ]] || leftovers+=("$NODE_DIR")
+  ! grep -q " $NODE_DIR/" /proc/self/mounts || leftovers+=("mounts under $NODE_DIR")
+  ! ip link show "$CNI_BRIDGE" >/dev/null 2>&1 || leftovers+=("$CNI_BRIDGE")
+  ! node_address_exists || leftovers+=("$NODE_IP on $NODE_INTERFACE")
+  [[ -z "$(ip -o link show type veth | grep "master $CNI_BRIDGE" || true)" ]] || leftovers+=("veths on $CNI_BRIDGE")
+  [[ -z "$(pgrep -f "$NODE_DIR/" || true)" ]] || leftovers+=("processes: $(pgrep -af "$NODE_DIR/" | cut -c 1-80 | tr '\n' ';')")
+  [[ -z "$(find "$CNI_CACHE_DIR" -name "$CNI_NETWORK-*" 2>/dev/null)" ]] || leftovers+=("CNI results in $CNI_CACHE_DIR")
+  [[ ! -e "$DEVICE_PLUGIN_DIR/kubelet.sock" ]] || leftovers+=("$DEVICE_PLUGIN_DIR/kubelet.sock")
+  local chains
+  chains=$(list_node_chains | { grep -vxF -f "$1" || true; })
+  [[ -z "$chains" ]] || leftovers+=("iptables chains: $(echo "$chains" | tr '\n' ',')")
+  ((${#leftovers[@]} == 0)) || die "down left: ${leftovers[*]}"
+  log "down removed every process, mount, interface, iptables chain and file of the node"
+}
+
 # --- up, down, status -----------------------------------------------------------------------------
 
 # A failed up leaves nothing running: its logs are kept in NODE_FAILED_LOGS, then down runs.
