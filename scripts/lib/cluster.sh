@@ -26,6 +26,17 @@ NODE_KUBECONFIG="$NODE_DIR/kubeconfig"
 # shellcheck disable=SC2034
 NODE_IP=10.243.0.1
 
+# environment_url KEY: a URL of the local environment, from the one file that states it.
+environment_url() {
+  sed -n "s/^  $1: //p" "$REPO_ROOT/gitops/environments/local/environment.yaml"
+}
+
+# module_dir MODULE@VERSION: where the Go module cache holds a module's files (downloaded once; the
+# node's add-ons and Argo CD's install.yaml are read from the modules their images are built from).
+module_dir() {
+  (cd "$CACHE_DIR" && go mod download -json "$1") | jq -r .Dir
+}
+
 # cluster_runtime: the runtime of the cluster scripts/cluster-up made last (k3d when none).
 cluster_runtime() {
   if [[ -f "$CLUSTER_RUNTIME_FILE" ]]; then

@@ -534,11 +534,6 @@ kill_kubepods_processes() {
 ADDONS_SOURCE="$REPO_ROOT/scripts/node.d"
 NODE_STORAGE_DIR="$NODE_DIR/storage"
 
-# module_dir MODULE@VERSION: where the Go module cache holds a module's files (downloaded once).
-module_dir() {
-  (cd "$CACHE_DIR" && go mod download -json "$1") | jq -r .Dir
-}
-
 # render_addons DIR: scripts/node.d with the node's values filled in, and upstream's
 # local-path-storage.yaml from the module the provisioner is built from.
 render_addons() {
