@@ -9,6 +9,10 @@ CLUSTER_NAME=oauth2-demo
 CLUSTER_REMOTE=cluster
 # shellcheck disable=SC2034
 GIT_DAEMON_PORT=${GIT_DAEMON_PORT:-9418}
+# What the git daemon serves, and the repository in it that Argo CD reads (and a push lands in).
+GIT_DIR_SERVED="$CACHE_DIR/git"
+# shellcheck disable=SC2034
+SERVED_REPO="$GIT_DIR_SERVED/oauth2-demo.git"
 # scripts/ship pushes here; Pods pull the same registry as REGISTRY_IN_CLUSTER (scripts/k3d/cluster.yaml).
 # shellcheck disable=SC2034
 REGISTRY_ON_HOST=127.0.0.1:5001
