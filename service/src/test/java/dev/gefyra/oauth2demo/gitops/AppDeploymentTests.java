@@ -28,6 +28,7 @@ import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -73,6 +74,19 @@ class AppDeploymentTests {
 		assertThat(proxyOptions.get("http_address")).isEqualTo("0.0.0.0:8809");
 		assertThat(proxy.getArgs()).contains("--config=/etc/oauth2-proxy/oauth2-proxy.cfg");
 		assertThat(pod(overlay).getContainers()).extracting(Container::getName).containsExactly("service");
+	}
+
+	/**
+	 * One Pod lost (deleted, evicted, drained) must leave another serving: with none, the
+	 * ingress answers 404 until a new Pod is Ready and routed (measured on the node).
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "local", "production" })
+	void losingOnePodShouldLeaveAnotherServing(String overlay) {
+		Deployment deployment = single(overlay, Deployment.class);
+		PodDisruptionBudget budget = single(overlay, PodDisruptionBudget.class);
+		assertThat(deployment.getSpec().getReplicas()).isGreaterThanOrEqualTo(2);
+		assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isLessThan(deployment.getSpec().getReplicas());
 	}
 
 	@ParameterizedTest
