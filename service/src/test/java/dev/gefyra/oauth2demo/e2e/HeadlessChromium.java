@@ -10,7 +10,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * Debian's Chromium and chromedriver, as {@code scripts/test/e2e-local} finds them,
- * started headless with a profile of its own, so each browser begins without cookies.
+ * started headless with a profile of its own, so each browser begins without cookies;
+ * {@code E2E_HOST_RESOLVER_RULES}, when set, maps host names to addresses.
  */
 final class HeadlessChromium {
 
@@ -26,6 +27,12 @@ final class HeadlessChromium {
 					"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
 					"--disable-sync", "--window-size=1100,760",
 					"--user-data-dir=" + Files.createTempDirectory("e2e-chromium"));
+		String hostRules = LocalStack.env("E2E_HOST_RESOLVER_RULES", "");
+		if (!hostRules.isEmpty()) {
+			// The environment's host names have no DNS here: the test maps them, the
+			// product is unchanged.
+			options.addArguments("--host-resolver-rules=" + hostRules);
+		}
 		return new ChromeDriver(service, options);
 	}
 

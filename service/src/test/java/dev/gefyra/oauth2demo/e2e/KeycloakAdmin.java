@@ -22,7 +22,11 @@ final class KeycloakAdmin {
 
 	static final String REALM = LocalStack.KEYCLOAK + "/admin/realms/demo";
 
-	private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+	// HTTP/1.1: no h2c upgrade, which an ingress in between may not complete.
+	private static final HttpClient http = HttpClient.newBuilder()
+		.version(HttpClient.Version.HTTP_1_1)
+		.connectTimeout(Duration.ofSeconds(5))
+		.build();
 
 	private final String token;
 
@@ -60,6 +64,18 @@ final class KeycloakAdmin {
 			.header("Content-Type", "application/json")
 			.PUT(HttpRequest.BodyPublishers.ofString(body)));
 		assertThat(response.statusCode()).as(response.body()).isEqualTo(204);
+	}
+
+	/** The demo realm's user of that exact name, as Keycloak stores it (id, created). */
+	JsonNode user(String username) throws IOException, InterruptedException {
+		HttpResponse<String> response = send(HttpRequest
+			.newBuilder(URI
+				.create(REALM + "/users?exact=true&username=" + URLEncoder.encode(username, StandardCharsets.UTF_8)))
+			.GET());
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		JsonNode users = LocalStack.parse(response.body());
+		assertThat(users.size()).as("users named %s: %s", username, users).isEqualTo(1);
+		return users.get(0);
 	}
 
 	HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {

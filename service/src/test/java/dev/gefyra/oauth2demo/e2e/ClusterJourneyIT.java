@@ -1,0 +1,470 @@
+package dev.gefyra.oauth2demo.e2e;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The user's journey on the node's cluster, in headless Chromium through the Ingress: log
+ * in, change the mapping by git push, ship code by git push under steady load, see Argo
+ * CD undo drift, and lose the Keycloak, PostgreSQL and app Pods. Run by
+ * {@code scripts/test/cluster-journey}, which clones the repository the cluster serves
+ * and maps the environment's hosts to the Ingress; the cluster runs the starting tree
+ * again afterwards.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterJourneyIT {
+
+	private static final String APP_URL = LocalStack.PROXY;
+
+	private static final String ITEM = APP_URL + "/items/123";
+
+	private static final String JOHN = "john@gefyra.dev";
+
+	private static final JsonNode JOHNS_ANSWER = LocalStack.parse("{\"item_id\":123,\"Email\":\"john@gefyra.dev\"}");
+
+	private static final Map<String, String> STARTING_MAPPING = Map.of("Email", "email");
+
+	/** Above the 50 requests per second the rollout must answer without a failure. */
+	private static final int REQUESTS_PER_SECOND = 60;
+
+	private static final Path screenshots = Path.of(LocalStack.env("E2E_SCREENSHOTS", "target/e2e"));
+
+	private static final HttpClient http = HttpClient.newBuilder()
+		.version(HttpClient.Version.HTTP_1_1)
+		.followRedirects(HttpClient.Redirect.NEVER)
+		.connectTimeout(Duration.ofSeconds(5))
+		.build();
+
+	private static JourneyResults results;
+
+	private static NodeCluster cluster;
+
+	private static GitopsClone clone;
+
+	private static ChromeDriver browser;
+
+	private static WebDriverWait wait;
+
+	private static String startingImage;
+
+	@BeforeAll
+	static void start() throws IOException {
+		results = new JourneyResults(Path.of(LocalStack.required("JOURNEY_RESULTS")));
+		cluster = new NodeCluster();
+		clone = new GitopsClone(Path.of(LocalStack.required("JOURNEY_CLONE")));
+		assertThat(cluster.application(NodeCluster.APP)).isEqualTo("Synced/Healthy");
+		List<Pod> app = cluster.settledAppPods();
+		assertThat(app).as("the app's Pods, all Ready").isNotEmpty();
+		startingImage = NodeCluster.image(app.get(0), "service");
+		Files.createDirectories(screenshots);
+		browser = HeadlessChromium.start();
+		wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+	}
+
+	@AfterAll
+	static void leaveTheClusterAsItWasFound() {
+		try {
+			if (clone != null) {
+				clone.pushStartingTree();
+				await("the starting image to serve again, Synced and Healthy", Duration.ofMinutes(5),
+						() -> serveImage(startingImage)
+								&& "Synced/Healthy".equals(cluster.application(NodeCluster.APP)));
+			}
+		}
+		finally {
+			if (browser != null) {
+				browser.quit();
+			}
+			if (cluster != null) {
+				cluster.close();
+			}
+		}
+	}
+
+	@Test
+	@Order(1)
+	void johnShouldLogInThroughTheIngressAndSeeHisItem() throws IOException {
+		browser.get(ITEM);
+		wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("username")));
+		assertThat(browser.getCurrentUrl()).startsWith(LocalStack.ISSUER + "/protocol/openid-connect/auth");
+		screenshot("cluster-login-page.png");
+		assertThat(logIn()).isEqualTo(JOHNS_ANSWER);
+		screenshot("cluster-item.png");
+	}
+
+	@Test
+	@Order(2)
+	void meShouldShowTheTokenKeycloakIssuedInTheCluster() {
+		browser.get(APP_URL + "/me");
+		JsonNode me = body();
+		assertThat(me.path("Token").path("iss").asString()).isEqualTo(LocalStack.ISSUER);
+		assertThat(me.path("Token").path("email").asString()).isEqualTo(JOHN);
+		assertThat(me.path("Token").path("azp").asString()).isEqualTo("oauth2-demo");
+		assertThat(me.path("Token").path("aud").toString()).contains("\"oauth2-demo\"");
+		assertThat(me.path("mapped").path("Email").asString()).isEqualTo(JOHN);
+	}
+
+	@Test
+	@Order(3)
+	void signingOutShouldEndBothSessions() {
+		browser.get(APP_URL + "/oauth2/sign_out");
+		assertThat(browser.manage().getCookies()).noneMatch((cookie) -> cookie.getName().startsWith("_oauth2_demo"));
+		browser.get(ITEM);
+		// Keycloak asks again: its session ended too (otherwise it would send the browser
+		// straight back).
+		wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("username")));
+		assertThat(logIn()).isEqualTo(JOHNS_ANSWER);
+		results.put("login", "ok");
+	}
+
+	@Test
+	@Order(4)
+	void mappingsPushedToGitShouldBeAnsweredInTheSameSessionWithoutARestart() throws IOException {
+		Set<String> before = uids(cluster.settledAppPods());
+		List<Double> seconds = new ArrayList<>();
+		seconds.add(pushMappingUntilAnswered(mapping("Email", "email", "Name", "preferred_username"),
+				"Map Name <- preferred_username", (answer) -> JOHN.equals(answer.path("Name").asString())));
+		seconds.add(pushInvalidMappingUntilRefused(mapping("Email", "email", "Name ", "preferred_username")));
+		assertThat(itemInBrowser().path("Name").asString()).as("the last good mapping, still served").isEqualTo(JOHN);
+		seconds.add(pushMappingUntilAnswered(mapping("Email", "email", "Username", "preferred_username"),
+				"Map Username <- preferred_username instead of the refused Name",
+				(answer) -> JOHN.equals(answer.path("Username").asString()) && !answer.has("Name")));
+		seconds
+			.add(pushMappingUntilAnswered(mapping("Email", "email", "Username", "preferred_username", "Issuer", "iss"),
+					"Map Issuer <- iss", (answer) -> LocalStack.ISSUER.equals(answer.path("Issuer").asString())));
+		seconds.add(
+				pushMappingUntilAnswered(STARTING_MAPPING, "Map Email <- email only, as before", JOHNS_ANSWER::equals));
+		List<Pod> after = cluster.settledAppPods();
+		assertThat(uids(after)).as("the same Pods served every mapping").isEqualTo(before);
+		assertThat(after).as("container restarts").allMatch((pod) -> NodeCluster.restarts(pod) == 0);
+		seconds.sort(Double::compare);
+		results.putSeconds("push_to_answer_p50_s", seconds.get(seconds.size() / 2));
+		results.putSeconds("push_to_answer_max_s", seconds.get(seconds.size() - 1));
+		results.put("pushes", String.valueOf(seconds.size()));
+		assertThat(seconds.get(seconds.size() / 2)).as("push to answer, median (s)").isLessThan(15);
+	}
+
+	@Test
+	@Order(5)
+	void codeShippedByGitShouldRollOutWithoutAFailedRequest() throws IOException {
+		String greeting = "Shipped " + Long.toString(System.currentTimeMillis(), 36);
+		clone.commitGreeting(greeting);
+		String oldImage = NodeCluster.image(cluster.settledAppPods().get(0), "service");
+		SteadyLoad.Report report;
+		double shipToServing;
+		double buildAndPush;
+		try (SteadyLoad load = SteadyLoad.start(URI.create(ITEM), sessionCookies(), ClusterJourneyIT::isJohnsAnswer,
+				REQUESTS_PER_SECOND)) {
+			long started = System.nanoTime();
+			clone.ship();
+			buildAndPush = secondsSince(started);
+			await("GET / to answer the new greeting", Duration.ofMinutes(5),
+					() -> greeting.equals(LocalStack.parse(getWithSession(APP_URL + "/")).path("Hello").asString()));
+			shipToServing = secondsSince(started);
+			// Until the old Pods are gone: their preStop and graceful shutdown are part
+			// of the rollout.
+			await("the rollout to finish: every Pod Ready on the new image, the old ones gone", Duration.ofMinutes(5),
+					() -> {
+						List<Pod> app = cluster.settledAppPods();
+						return !app.isEmpty()
+								&& app.stream().noneMatch((pod) -> NodeCluster.image(pod, "service").equals(oldImage));
+					});
+			report = load.stop();
+		}
+		String newImage = NodeCluster.image(cluster.settledAppPods().get(0), "service");
+		assertThat(newImage).endsWith("/oauth2-demo-service:" + clone.codeCommit());
+		assertThat(serveImage(newImage)).as("every Pod runs " + newImage).isTrue();
+		browser.get(APP_URL + "/");
+		assertThat(body().path("Hello").asString()).isEqualTo(greeting);
+		results.putSeconds("ship_to_serving_s", shipToServing);
+		results.putSeconds("ship_build_and_push_s", buildAndPush);
+		results.put("rollout_failed_requests", String.valueOf(report.failed()));
+		results.put("rollout_requests", String.valueOf(report.answered()));
+		results.putSeconds("rollout_requests_per_s", report.perSecond());
+		assertThat(report.failed()).as("failed requests during the rollout: %s", report.failures()).isZero();
+		assertThat(report.perSecond()).as("requests per second during the rollout").isGreaterThanOrEqualTo(50);
+	}
+
+	@Test
+	@Order(6)
+	void argoCdShouldUndoDriftWhileEveryRequestIsAnswered() {
+		Deployment deployment = cluster.appDeployment().get();
+		int replicas = deployment.getSpec().getReplicas();
+		String component = deployment.getMetadata().getLabels().get("app.kubernetes.io/component");
+		ConfigMap configMap = cluster.client.configMaps().inNamespace(NodeCluster.APP).withName(NodeCluster.APP).get();
+		SteadyLoad.Report report;
+		try (SteadyLoad load = SteadyLoad.start(URI.create(ITEM), sessionCookies(), ClusterJourneyIT::isJohnsAnswer,
+				REQUESTS_PER_SECOND)) {
+			long started = System.nanoTime();
+			cluster.appDeployment().scale(replicas + 1);
+			await("Argo CD to scale the app back to " + replicas, Duration.ofMinutes(3),
+					() -> cluster.appDeployment().get().getSpec().getReplicas() == replicas);
+			results.putSeconds("selfheal_scale_s", secondsSince(started));
+			started = System.nanoTime();
+			// What kubectl edit sends: a strategic merge patch.
+			cluster.appDeployment()
+				.patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
+						"{\"metadata\":{\"labels\":{\"app.kubernetes.io/component\":\"edited-by-hand\"}}}");
+			await("Argo CD to undo the edited label", Duration.ofMinutes(3), () -> component
+				.equals(cluster.appDeployment().get().getMetadata().getLabels().get("app.kubernetes.io/component")));
+			results.putSeconds("selfheal_edit_s", secondsSince(started));
+			started = System.nanoTime();
+			cluster.client.resource(configMap).delete();
+			await("Argo CD to bring the ConfigMap back", Duration.ofMinutes(3), () -> {
+				ConfigMap current = cluster.client.configMaps()
+					.inNamespace(NodeCluster.APP)
+					.withName(NodeCluster.APP)
+					.get();
+				return current != null && !current.getMetadata().getUid().equals(configMap.getMetadata().getUid())
+						&& current.getData().equals(configMap.getData());
+			});
+			results.putSeconds("selfheal_configmap_s", secondsSince(started));
+			await("the app Synced and Healthy, its Pods Ready", Duration.ofMinutes(3),
+					() -> "Synced/Healthy".equals(cluster.application(NodeCluster.APP))
+							&& !cluster.settledAppPods().isEmpty());
+			report = load.stop();
+		}
+		assertThat(report.failed()).as("failed requests while drift was undone: %s", report.failures()).isZero();
+		for (Pod pod : cluster.settledAppPods()) {
+			assertThat(served(cluster.claims(pod), STARTING_MAPPING)).as("%s serves the starting mapping", podName(pod))
+				.isTrue();
+		}
+		results.put("selfheal_requests", String.valueOf(report.answered()));
+		results.put("selfheal", "ok");
+	}
+
+	@Test
+	@Order(7)
+	void deletedPodsShouldComeBackWithTheirDataAndTheSession() throws Exception {
+		String johnsId = KeycloakAdmin.signIn().user(JOHN).path("id").asString();
+		String volume = cluster.client.persistentVolumeClaims()
+			.inNamespace("postgresql")
+			.withName("data-postgresql-0")
+			.get()
+			.getSpec()
+			.getVolumeName();
+		Map<String, String> experienced = new LinkedHashMap<>();
+
+		restart("keycloak", "keycloak", Duration.ofMinutes(8));
+		awaitJohnStored(johnsId);
+		experienced.put("keycloak", browserExperience());
+
+		restart("postgresql", "postgresql", Duration.ofMinutes(3));
+		assertThat(cluster.client.persistentVolumeClaims()
+			.inNamespace("postgresql")
+			.withName("data-postgresql-0")
+			.get()
+			.getSpec()
+			.getVolumeName()).as("PostgreSQL's volume").isEqualTo(volume);
+		awaitJohnStored(johnsId);
+		experienced.put("postgresql", browserExperience());
+
+		Pod deleted = cluster.settledAppPods().get(0);
+		long started = System.nanoTime();
+		cluster.client.resource(deleted).delete();
+		experienced.put("app_while_replaced", browserExperience());
+		await("a new Ready Pod of the app in place of " + podName(deleted), Duration.ofMinutes(3),
+				() -> !cluster.settledAppPods().isEmpty()
+						&& !uids(cluster.settledAppPods()).contains(deleted.getMetadata().getUid()));
+		results.putSeconds("restart_app_s", secondsSince(started));
+		experienced.put("app", browserExperience());
+
+		results.put("restart_experience",
+				experienced.entrySet().stream().map(Object::toString).collect(Collectors.joining(",")));
+		assertThat(experienced.values()).as("what the browser saw after each Pod came back: %s", experienced)
+			.allMatch((seen) -> seen.equals("answered") || seen.equals("login again"));
+		// The realm and its users, from PostgreSQL, after both restarts: a new login
+		// works.
+		browser.get(APP_URL + "/oauth2/sign_out");
+		browser.get(ITEM);
+		wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("username")));
+		assertThat(logIn()).isEqualTo(JOHNS_ANSWER);
+		results.put("restarts", "ok");
+	}
+
+	/** Deletes the Pod and waits for its replacement to be Ready; records how long. */
+	private static void restart(String namespace, String name, Duration limit) {
+		Pod old = cluster.readyPod(namespace, name);
+		assertThat(old).as("one Ready Pod %s/%s", namespace, name).isNotNull();
+		long started = System.nanoTime();
+		cluster.client.resource(old).delete();
+		await("a new Ready Pod " + namespace + "/" + name, limit, () -> {
+			Pod current = cluster.readyPod(namespace, name);
+			return current != null
+					&& !current.getMetadata().getUid().equals(Objects.requireNonNull(old).getMetadata().getUid());
+		});
+		results.putSeconds("restart_" + name + "_s", secondsSince(started));
+	}
+
+	/**
+	 * John's stored id is unchanged: the realm was not imported again into an empty
+	 * database.
+	 */
+	private static void awaitJohnStored(String id) {
+		await("Keycloak's admin API to show john with id " + id, Duration.ofMinutes(3),
+				() -> id.equals(KeycloakAdmin.signIn().user(JOHN).path("id").asString()));
+	}
+
+	/** What a logged-in browser sees on the item now: the answer, or Keycloak's login. */
+	private static String browserExperience() {
+		browser.get(ITEM);
+		if (!browser.findElements(By.id("username")).isEmpty()) {
+			logIn();
+			return "login again";
+		}
+		String text = browser.findElement(By.tagName("body")).getText();
+		return isJohnsAnswer(text) ? "answered" : "error: " + text.substring(0, Math.min(120, text.length()));
+	}
+
+	private static double pushMappingUntilAnswered(Map<String, String> fields, String message,
+			Predicate<JsonNode> answered) throws IOException {
+		clone.commitMapping(fields, message);
+		long started = System.nanoTime();
+		clone.push();
+		await("the answer after \"" + message + "\"", Duration.ofMinutes(2), () -> answered.test(itemInBrowser()));
+		double seconds = secondsSince(started);
+		// The first answer came from one Pod; every Pod serves the mapping soon after.
+		await("every Pod to serve the mapping of \"" + message + "\"", Duration.ofSeconds(30),
+				() -> cluster.settledAppPods().stream().allMatch((pod) -> served(cluster.claims(pod), fields)));
+		return seconds;
+	}
+
+	/**
+	 * The answer a refused mapping gets: /actuator/claims names it, newer than the push.
+	 */
+	private static double pushInvalidMappingUntilRefused(Map<String, String> fields) throws IOException {
+		clone.commitMapping(fields, "Map \"Name \" (white space at its end: refused)");
+		Instant pushed = Instant.now();
+		long started = System.nanoTime();
+		clone.push();
+		await("every Pod's /actuator/claims to report the refused mapping", Duration.ofMinutes(2),
+				() -> cluster.settledAppPods().stream().allMatch((pod) -> {
+					JsonNode rejected = cluster.claims(pod).path("lastRejected");
+					return rejected.path("error").asString().contains("'Name '")
+							&& Instant.parse(rejected.path("rejectedAt").asString()).isAfter(pushed);
+				}));
+		return secondsSince(started);
+	}
+
+	/** Every Pod of the app runs that image, and only those Pods are there. */
+	private static boolean serveImage(String image) {
+		List<Pod> app = cluster.settledAppPods();
+		return !app.isEmpty() && app.stream().allMatch((pod) -> NodeCluster.image(pod, "service").equals(image));
+	}
+
+	private static boolean served(JsonNode claims, Map<String, String> fields) {
+		Map<String, String> mapping = new LinkedHashMap<>();
+		claims.path("mapping")
+			.forEach((field) -> mapping.put(field.path("field").asString(), field.path("claim").asString()));
+		return mapping.equals(fields);
+	}
+
+	private static Set<String> uids(List<Pod> pods) {
+		return pods.stream().map((pod) -> pod.getMetadata().getUid()).collect(Collectors.toSet());
+	}
+
+	private static String podName(Pod pod) {
+		return pod.getMetadata().getName();
+	}
+
+	private static JsonNode itemInBrowser() {
+		browser.get(ITEM);
+		return body();
+	}
+
+	private static JsonNode logIn() {
+		KeycloakLoginPage.signIn(browser, JOHN);
+		wait.until(ExpectedConditions.urlToBe(ITEM));
+		return body();
+	}
+
+	private static JsonNode body() {
+		return LocalStack.parse(browser.findElement(By.tagName("body")).getText());
+	}
+
+	private static boolean isJohnsAnswer(String body) {
+		try {
+			return JOHNS_ANSWER.equals(LocalStack.parse(body));
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
+	}
+
+	/** The browser's cookies for the app (the session may be split over several). */
+	private static String sessionCookies() {
+		return browser.manage()
+			.getCookies()
+			.stream()
+			.map((cookie) -> cookie.getName() + "=" + cookie.getValue())
+			.collect(Collectors.joining("; "));
+	}
+
+	private static String getWithSession(String url) throws IOException, InterruptedException {
+		HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
+			.header("Cookie", sessionCookies())
+			.timeout(Duration.ofSeconds(10))
+			.build(), HttpResponse.BodyHandlers.ofString());
+		return response.body();
+	}
+
+	private static Map<String, String> mapping(String... fieldsAndClaims) {
+		Map<String, String> mapping = new LinkedHashMap<>();
+		for (int i = 0; i < fieldsAndClaims.length; i += 2) {
+			mapping.put(fieldsAndClaims[i], fieldsAndClaims[i + 1]);
+		}
+		return mapping;
+	}
+
+	private static void await(String what, Duration limit, Callable<Boolean> condition) {
+		Awaitility.await(what).atMost(limit).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(condition);
+	}
+
+	private static double secondsSince(long startedNanos) {
+		return (System.nanoTime() - startedNanos) / 1e9;
+	}
+
+	private static void screenshot(String name) throws IOException {
+		Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), screenshots.resolve(name),
+				StandardCopyOption.REPLACE_EXISTING);
+	}
+
+}
