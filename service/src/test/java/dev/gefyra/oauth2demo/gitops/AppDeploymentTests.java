@@ -89,6 +89,19 @@ class AppDeploymentTests {
 		assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isLessThan(deployment.getSpec().getReplicas());
 	}
 
+	/**
+	 * scripts/bridge redirects the sidecar by an optional ConfigMap; production must
+	 * offer no such way to send the app's traffic elsewhere.
+	 */
+	@Test
+	void bridgeHookShouldExistInTheLocalEnvironmentOnly() {
+		assertThat(proxy("local").getEnvFrom()).singleElement().satisfies((source) -> {
+			assertThat(source.getConfigMapRef().getName()).isEqualTo("oauth2-demo-bridge");
+			assertThat(source.getConfigMapRef().getOptional()).isTrue();
+		});
+		assertThat(proxy("production").getEnvFrom()).isNullOrEmpty();
+	}
+
 	@ParameterizedTest
 	@ValueSource(strings = { "local", "production" })
 	void serviceTargetPortsShouldExistInThePod(String overlay) {
