@@ -35,6 +35,17 @@ environment_url() {
   sed -n "s/^  $1: //p" "$REPO_ROOT/gitops/environments/local/environment.yaml"
 }
 
+# curl_to_ingress DIR: curl (a .curlrc of its own in DIR) resolves the local environment's hosts to the
+# Ingress on 127.0.0.1, as there may be no DNS for them; unset CURL_HOME to undo.
+curl_to_ingress() {
+  local app_url keycloak_url
+  app_url=$(environment_url appUrl)
+  keycloak_url=$(environment_url keycloakUrl)
+  mkdir -p "$1"
+  printf 'resolve = "%s:127.0.0.1"\n' "${app_url#http://}" "${keycloak_url#http://}" >"$1/.curlrc"
+  export CURL_HOME=$1
+}
+
 # module_dir MODULE@VERSION: where the Go module cache holds a module's files (downloaded once; the
 # node's add-ons and Argo CD's install.yaml are read from the modules their images are built from).
 module_dir() {
