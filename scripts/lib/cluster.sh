@@ -68,3 +68,17 @@ use_cluster_kubeconfig() {
     k3d) kubectl config use-context "k3d-$CLUSTER_NAME" >/dev/null ;;
   esac
 }
+
+# kinds_only FILE KIND...: the documents of a rendered multi-document YAML file (kubectl kustomize's
+# output: documents split by "---", each with its top-level "kind:") whose kind is one of KIND.
+kinds_only() {
+  local file=$1
+  shift
+  awk -v kinds=" $* " '
+    function flush() { if (doc != "" && index(kinds, " " kind " ")) printf "---\n%s", doc; doc = ""; kind = "" }
+    /^---$/ { flush(); next }
+    /^kind: / { kind = $2 }
+    { doc = doc $0 "\n" }
+    END { flush() }
+  ' "$file"
+}

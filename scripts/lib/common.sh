@@ -226,6 +226,22 @@ wait_for_http() {
   log "$name ready after $((SECONDS - started)) s"
 }
 
+# wait_for_port NAME PORT SECONDS [PROCESS]: waits until something listens on 127.0.0.1:PORT, for a
+# server that must not see a probe request (one that records every request it gets); fails when
+# PROCESS exits first, or after SECONDS.
+wait_for_port() {
+  local name=$1 port=$2 seconds=$3 process=${4:-} started=$SECONDS
+  while port_is_free "$port"; do
+    if [[ -n "$process" ]] && ! process_running "$process"; then
+      print_log_end "$(process_log "$process")"
+      die "$name exited before it listened on 127.0.0.1:$port (log: $(process_log "$process"))"
+    fi
+    ((SECONDS - started < seconds)) || die "$name not listening on 127.0.0.1:$port after $seconds s"
+    sleep 0.1
+  done
+  log "$name listening on 127.0.0.1:$port after $((SECONDS - started)) s"
+}
+
 # latest_line LOG: its last line, without colours, cut to fit a progress line.
 latest_line() {
   tail -n 1 "$1" 2>/dev/null | sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e 's/\r//g' | cut -c 1-110 || true

@@ -63,9 +63,15 @@ node_ctr() {
 
 # --- prerequisites --------------------------------------------------------------------------------
 
-node_preflight() {
+# install_node_packages: the Debian programs the node runs and that its checks call (iptables-save
+# lists its chains before anything else of the node exists).
+install_node_packages() {
   ((EUID == 0)) || die "the node runs containers: run as root"
   apt_install containerd runc containernetworking-plugins iptables conntrack jq gettext-base
+}
+
+node_preflight() {
+  install_node_packages
   local tool
   for tool in kubelet kube-controller-manager kube-scheduler kube-proxy kubeadm kube-apiserver; do
     [[ -x "$(kube_bin "$tool")" ]] || "$REPO_ROOT/scripts/build/build-tools" "$tool"
