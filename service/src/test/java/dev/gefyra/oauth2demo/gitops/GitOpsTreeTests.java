@@ -245,18 +245,6 @@ class GitOpsTreeTests {
 			.contains("obj.status.health.status");
 	}
 
-	/**
-	 * scripts/cluster-up applies Argo CD's objects first, selected by this label, and
-	 * ours once the CRDs are established: the namespace must come with the first apply.
-	 */
-	@Test
-	void argoCdNamespaceShouldComeWithArgoCdsOwnObjects() {
-		JsonNode namespace = GitOpsTree.yamlFile("argocd/install/namespace.yaml");
-		assertThat(namespace.path("metadata").path("labels").path("app.kubernetes.io/part-of").asText())
-			.isEqualTo("argocd");
-		assertThat(GitOpsTree.read("scripts/cluster-up")).contains("-l app.kubernetes.io/part-of=argocd");
-	}
-
 	@Test
 	void clusterConfigShouldRunThePinnedK3s() {
 		JsonNode cluster = GitOpsTree.yamlFile("scripts/k3d/cluster.yaml");
