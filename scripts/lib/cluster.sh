@@ -82,3 +82,16 @@ kinds_only() {
     END { flush() }
   ' "$file"
 }
+
+# wait_for_crds_established SECONDS CRD...: until each named CRD says Established. (kubectl wait fails
+# at once on a CRD created a moment ago, before it has any status condition.)
+wait_for_crds_established() {
+  local seconds=$1 started=$SECONDS crd
+  shift
+  for crd in "$@"; do
+    until [[ $(kubectl get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>/dev/null) == True ]]; do
+      ((SECONDS - started < seconds)) || die "CRD $crd not established after $seconds s"
+      sleep 0.5
+    done
+  done
+}
