@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * No secret value in what a non-local overlay deploys (env values, ConfigMap files of any
- * format), and every Secret the local overlays use is generated at bootstrap.
+ * format); every Secret a non-local overlay reads is sealed in it, every one the local
+ * overlays read is generated at bootstrap, both as scripts/lib/secrets.sh states them.
  */
 class SecretValuesTests {
 
@@ -40,9 +42,10 @@ class SecretValuesTests {
 
 	private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{[A-Z0-9_]+}");
 
-	private static final Pattern ENSURE_SECRET = Pattern.compile("(?m)^\\s*ensure_secret (\\S+) (\\S+) (.+)$");
+	/** A row of scripts/lib/secrets.sh: component, namespace, name, key=source pairs. */
+	private static final Pattern SECRET_ROW = Pattern.compile("(?m)^\\s*\"(\\S+) (\\S+) (\\S+) ([^\"]+)\"$");
 
-	private static final Pattern GENERATED = Pattern.compile("(?m)^\\s*([A-Z_]+)=\\$\\(random_secret \\d+\\)");
+	private static final Pattern GENERATED = Pattern.compile("\"([A-Z_]+)=\\$\\(random_secret \\d+\\)\"");
 
 	static Stream<String> nonLocalOverlays() {
 		return GitOpsTreeTests.overlays().filter((overlay) -> !overlay.endsWith("/local"));
@@ -92,37 +95,104 @@ class SecretValuesTests {
 	@ParameterizedTest
 	@MethodSource("localOverlays")
 	void localSecretsShouldBeGeneratedAtBootstrap(String overlay) {
-		String clusterUp = GitOpsTree.read("scripts/cluster-up");
+		String table = GitOpsTree.read("scripts/lib/secrets.sh");
 		Set<String> generatedVariables = new TreeSet<>();
-		Matcher generated = GENERATED.matcher(clusterUp);
+		Matcher generated = GENERATED.matcher(table);
 		while (generated.find()) {
 			generatedVariables.add(generated.group(1));
 		}
-		Map<String, String> created = new HashMap<>();
-		Matcher ensure = ENSURE_SECRET.matcher(clusterUp);
-		while (ensure.find()) {
-			for (String pair : ensure.group(3).split(" ")) {
-				String[] keyValue = pair.replace("\"", "").split("=", 2);
-				created.put(ensure.group(1) + "/" + ensure.group(2) + "/" + keyValue[0], keyValue[1]);
+		Map<String, String> sources = secretSources();
+		for (String where : readSecretKeys(GitOpsTree.render(overlay))) {
+			assertThat(sources).as("scripts/lib/secrets.sh names %s", where).containsKey(where);
+			String source = sources.get(where);
+			if (SECRET_NAME.matcher(where.substring(where.lastIndexOf('/') + 1)).matches()) {
+				assertThat(source).as("%s comes from the secrets file", where).doesNotStartWith("'");
+				assertThat(generatedVariables).as("%s is generated", source).contains(source);
 			}
 		}
-		for (HasMetadata object : GitOpsTree.render(overlay)) {
+	}
+
+	/**
+	 * What a non-local overlay reads from Secrets is sealed in it: a SealedSecret of that
+	 * name and namespace with the key encrypted, and no plain Secret anywhere.
+	 */
+	@ParameterizedTest
+	@MethodSource("nonLocalOverlays")
+	void nonLocalSecretsShouldBeSealedInTheOverlay(String overlay) {
+		List<HasMetadata> objects = GitOpsTree.render(overlay);
+		assertThat(objects).noneMatch((object) -> object.getKind().equals("Secret"));
+		Set<String> sealed = new TreeSet<>();
+		objects.stream().filter((object) -> object.getKind().equals("SealedSecret")).forEach((object) -> {
+			JsonNode sealedSecret = new ObjectMapper().valueToTree(object);
+			assertThat(sealedSecret.path("metadata")
+				.path("annotations")
+				.path("oauth2-demo.gefyra.dev/sealed-for")
+				.asText()).as("the certificate %s was sealed for", object.getMetadata().getName())
+				.startsWith("sha256:");
+			sealedSecret.path("spec").path("encryptedData").properties().forEach((key) -> {
+				assertThat(key.getValue().asText()).as("encrypted %s", key.getKey()).matches("Ag[A-Za-z0-9+/=]{100,}");
+				sealed.add(object.getMetadata().getNamespace() + "/" + object.getMetadata().getName() + "/"
+						+ key.getKey());
+			});
+		});
+		assertThat(sealed).as("sealed in %s", overlay).containsAll(readSecretKeys(objects));
+		assertThat(secretSources().keySet()).as("scripts/lib/secrets.sh").containsAll(sealed);
+	}
+
+	/**
+	 * An environment's Secrets are sealed for its one cluster: every SealedSecret of its
+	 * overlays names the same certificate, and no two environments share one (staging
+	 * renders production's overlays first: one it did not seal again would be
+	 * production's, which its cluster cannot decrypt).
+	 */
+	@Test
+	void eachEnvironmentShouldSealForItsOwnCluster() {
+		Map<String, Set<String>> certificates = new TreeMap<>();
+		nonLocalOverlays().forEach((overlay) -> {
+			String environment = overlay.substring(overlay.lastIndexOf('/') + 1);
+			GitOpsTree.render(overlay)
+				.stream()
+				.filter((object) -> object.getKind().equals("SealedSecret"))
+				.forEach((object) -> certificates.computeIfAbsent(environment, (key) -> new TreeSet<>())
+					.add(object.getMetadata().getAnnotations().get("oauth2-demo.gefyra.dev/sealed-for")));
+		});
+		assertThat(certificates).containsKeys("production", "staging");
+		certificates.forEach((environment, sealedFor) -> assertThat(sealedFor)
+			.as("the certificates %s's Secrets are sealed for", environment)
+			.hasSize(1));
+		assertThat(certificates.get("staging")).doesNotContainAnyElementsOf(certificates.get("production"));
+	}
+
+	/** "namespace/name/key" of every Secret key a workload reads. */
+	private static Set<String> readSecretKeys(List<HasMetadata> objects) {
+		Set<String> read = new TreeSet<>();
+		for (HasMetadata object : objects) {
 			for (Container container : containers(object)) {
 				for (EnvVar env : container.getEnv()) {
-					if (env.getValueFrom() == null || env.getValueFrom().getSecretKeyRef() == null) {
-						continue;
-					}
-					var ref = env.getValueFrom().getSecretKeyRef();
-					String where = object.getMetadata().getNamespace() + "/" + ref.getName() + "/" + ref.getKey();
-					assertThat(created).as("scripts/cluster-up creates %s", where).containsKey(where);
-					String value = created.get(where);
-					if (SECRET_NAME.matcher(ref.getKey()).matches()) {
-						assertThat(value).as(where).startsWith("$");
-						assertThat(generatedVariables).as("%s is generated", value).contains(value.substring(1));
+					if (env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null) {
+						var ref = env.getValueFrom().getSecretKeyRef();
+						read.add(object.getMetadata().getNamespace() + "/" + ref.getName() + "/" + ref.getKey());
 					}
 				}
 			}
 		}
+		return read;
+	}
+
+	/**
+	 * "namespace/name/key" to its source, as the table of scripts/lib/secrets.sh says.
+	 */
+	private static Map<String, String> secretSources() {
+		Map<String, String> sources = new HashMap<>();
+		Matcher row = SECRET_ROW.matcher(GitOpsTree.read("scripts/lib/secrets.sh"));
+		while (row.find()) {
+			for (String pair : row.group(4).split(" ")) {
+				String[] keyValue = pair.split("=", 2);
+				sources.put(row.group(2) + "/" + row.group(3) + "/" + keyValue[0], keyValue[1]);
+			}
+		}
+		assertThat(sources).as("rows in scripts/lib/secrets.sh").isNotEmpty();
+		return sources;
 	}
 
 	private static List<String> secretValues(List<HasMetadata> objects) {

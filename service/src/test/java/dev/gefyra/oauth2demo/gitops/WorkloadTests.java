@@ -3,9 +3,9 @@ package dev.gefyra.oauth2demo.gitops;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
@@ -26,13 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * does not ask for.
  */
 class WorkloadTests {
-
-	/**
-	 * Production images not yet pinned by digest: the sidecar's digest was not at hand,
-	 * the service's image is built by whoever deploys it.
-	 */
-	private static final Set<String> DIGEST_TO_BE_FILLED = Set.of("quay.io/oauth2-proxy/oauth2-proxy",
-			"ghcr.io/example/oauth2-demo-service");
 
 	static Stream<Arguments> containers() {
 		List<Arguments> containers = new ArrayList<>();
@@ -57,30 +50,41 @@ class WorkloadTests {
 		String tag = image.substring(image.lastIndexOf('/') + 1);
 		assertThat(tag).as(image).contains(":");
 		assertThat(tag.substring(tag.indexOf(':') + 1)).as(image).isNotIn("latest", "");
-		Map<String, String> versions = GitOpsTree.versions();
-		String repository = repository(image);
-		versions.values()
+		// The pin of the same program (repository name), wherever it is published:
+		// production
+		// runs the sidecar from its own registry.
+		String program = baseName(repository(image));
+		GitOpsTree.versions()
+			.values()
 			.stream()
-			.filter((pin) -> pin.contains(":") && pin.substring(0, pin.lastIndexOf(':')).equals(repository))
-			.forEach((pin) -> assertThat(image).as("the pin in scripts/versions.env").isEqualTo(pin));
+			.filter((pin) -> pin.contains(":") && baseName(pin.substring(0, pin.lastIndexOf(':'))).equals(program))
+			.forEach((pin) -> assertThat(tag(image)).as("%s: the pin in scripts/versions.env", image)
+				.isEqualTo(tag(pin)));
 	}
 
 	/**
-	 * A tag can be moved to other content, a digest cannot. The images listed in
-	 * {@link #DIGEST_TO_BE_FILLED} have none yet (gitops/oauth2-demo/overlays/production
-	 * says why); the list must name exactly those, so it shrinks as digests are added.
+	 * A tag can be moved to other content, a digest cannot: what production and staging
+	 * run, every image, is pinned by both.
 	 */
 	@ParameterizedTest(name = "{0}")
 	@MethodSource("productionContainers")
 	void productionImageShouldBePinnedByDigest(String where, PodSpec pod, Container container) {
+		assertThat(container.getImage()).matches(".+:[^/@]+@sha256:[0-9a-f]{64}");
+	}
+
+	/**
+	 * Staging runs the images built on its machine: each one's digest comes from
+	 * staging's one place for digests, none falls back to production's.
+	 */
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("stagingContainers")
+	void stagingImageShouldBePinnedInStagingsOnePlace(String where, PodSpec pod, Container container) {
+		JsonNode images = GitOpsTree.yamlFile("gitops/environments/staging/images/kustomization.yaml").path("images");
 		String image = container.getImage();
-		boolean digestToBeFilled = DIGEST_TO_BE_FILLED.contains(repository(withoutDigest(image)));
-		if (digestToBeFilled) {
-			assertThat(image).as("has its digest now: drop it from DIGEST_TO_BE_FILLED").doesNotContain("@");
-		}
-		else {
-			assertThat(image).matches(".+:[^/@]+@sha256:[0-9a-f]{64}");
-		}
+		assertThat(images.valueStream()
+			.map((entry) -> entry.path("name").asText() + ":" + entry.path("newTag").asText() + "@"
+					+ entry.path("digest").asText())
+			.toList()).as("gitops/environments/staging/images").contains(image);
 	}
 
 	/**
@@ -129,7 +133,12 @@ class WorkloadTests {
 	}
 
 	static Stream<Arguments> productionContainers() {
-		return containers().filter((arguments) -> ((String) arguments.get()[0]).contains("/overlays/production "));
+		return containers().filter((arguments) -> ((String) arguments.get()[0]).contains("/overlays/production ")
+				|| ((String) arguments.get()[0]).contains("/overlays/staging "));
+	}
+
+	static Stream<Arguments> stagingContainers() {
+		return containers().filter((arguments) -> ((String) arguments.get()[0]).contains("/overlays/staging "));
 	}
 
 	static Stream<Arguments> workloads() {
@@ -152,6 +161,14 @@ class WorkloadTests {
 
 	private static String repository(String image) {
 		return image.substring(0, image.lastIndexOf(':'));
+	}
+
+	private static String tag(String image) {
+		return image.substring(image.lastIndexOf(':') + 1);
+	}
+
+	private static String baseName(String repository) {
+		return repository.substring(repository.lastIndexOf('/') + 1);
 	}
 
 	static PodSpec podSpec(HasMetadata object) {
