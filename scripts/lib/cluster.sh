@@ -30,19 +30,60 @@ NODE_KUBECONFIG="$NODE_DIR/kubeconfig"
 # shellcheck disable=SC2034
 NODE_IP=10.243.0.1
 
-# environment_url KEY: a URL of the local environment, from the one file that states it.
+# environment_url KEY [ENVIRONMENT]: a URL of an environment (default: local), from the one file that
+# states it.
 environment_url() {
-  sed -n "s/^  $1: //p" "$REPO_ROOT/gitops/environments/local/environment.yaml"
+  sed -n "s/^  $1: //p" "$REPO_ROOT/gitops/environments/${2:-local}/environment.yaml"
 }
 
-# curl_to_ingress DIR: curl (a .curlrc of its own in DIR) resolves the local environment's hosts to the
-# Ingress on 127.0.0.1, as there may be no DNS for them; unset CURL_HOME to undo.
+# The environment the cluster's Applications sync (argocd/repo/repo.yaml, set by scripts/cluster-up).
+deployed_environment() {
+  sed -n 's/^  overlay: //p' "$REPO_ROOT/argocd/repo/repo.yaml"
+}
+
+# commit_if_changed MESSAGE PATH...: commits PATHs (relative to the repository) when they changed.
+commit_if_changed() {
+  local message=$1
+  shift
+  (cd "$REPO_ROOT" && git add -- "$@")
+  if git -C "$REPO_ROOT" diff --cached --quiet -- "$@"; then
+    return 0
+  fi
+  git -C "$REPO_ROOT" commit --quiet -m "$message" -- "$@"
+  log "committed: $message"
+}
+
+# Staging's one place for digests (gitops/environments/staging/images).
+STAGING_IMAGES_FILE=gitops/environments/staging/images/kustomization.yaml
+
+# set_staging_image NAME TAG DIGEST: staging runs NAME (production's image name) by DIGEST; TAG is
+# production's, or what scripts/ship pushed.
+set_staging_image() {
+  python3 - "$REPO_ROOT/$STAGING_IMAGES_FILE" "$@" <<'IMAGES'
+import sys, yaml
+path, name, tag, digest = sys.argv[1:]
+text = open(path, encoding="utf-8").read()
+header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+component = yaml.safe_load(text)
+images = [image for image in component.get("images") or [] if image["name"] != name]
+images.append({"name": name, "newTag": tag, "digest": digest})
+component["images"] = sorted(images, key=lambda image: image["name"])
+with open(path, "w", encoding="utf-8") as out:
+    out.write(header + yaml.safe_dump(component, sort_keys=False))
+IMAGES
+}
+
+# curl_to_ingress DIR [ENVIRONMENT [CA_FILE]]: curl (a .curlrc of its own in DIR) resolves the
+# environment's hosts (default: local) to the Ingress on 127.0.0.1, as there may be no DNS for them,
+# and trusts CA_FILE alone for https; unset CURL_HOME to undo.
 curl_to_ingress() {
   local app_url keycloak_url
-  app_url=$(environment_url appUrl)
-  keycloak_url=$(environment_url keycloakUrl)
+  app_url=$(environment_url appUrl "${2:-local}")
+  keycloak_url=$(environment_url keycloakUrl "${2:-local}")
   mkdir -p "$1"
-  printf 'resolve = "%s:127.0.0.1"\n' "${app_url#http://}" "${keycloak_url#http://}" >"$1/.curlrc"
+  printf 'resolve = "%s:127.0.0.1"\n' "${app_url#*://}" "${keycloak_url#*://}" >"$1/.curlrc"
+  [[ -z "${3:-}" ]] || printf 'cacert = "%s"\ncapath = "%s"\n' "$3" "$1/no-other-authorities" >>"$1/.curlrc"
+  mkdir -p "$1/no-other-authorities"
   export CURL_HOME=$1
 }
 

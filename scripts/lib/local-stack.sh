@@ -163,15 +163,15 @@ is_login_page() {
   grep -q 'action="[^"]*/login-actions/authenticate' <<<"$1"
 }
 
-# sign_in JAR USER PAGE: submits Keycloak's login form in PAGE as USER (a demo user: the password is
-# the user name), following redirects; prints the page it lands on.
+# sign_in JAR USER PAGE [PASSWORD]: submits Keycloak's login form in PAGE as USER (default password:
+# the user name, as the demo users have it), following redirects; prints the page it lands on.
 sign_in() {
-  local jar=$1 user=$2 page=$3 action
+  local jar=$1 user=$2 page=$3 password=${4:-$2} action
   action=$(grep -o 'action="[^"]*/login-actions/authenticate[^"]*"' <<<"$page" | head -n 1 |
     sed -e 's/^action="//' -e 's/"$//' -e 's/&amp;/\&/g' || true)
   [[ -n "$action" ]] || die "no Keycloak login form on the page: $(head -c 300 <<<"$page")"
   curl --silent --fail --location --max-time 20 --cookie "$jar" --cookie-jar "$jar" \
-    --data-urlencode "username=$user" --data-urlencode "password=$user" "$action"
+    --data-urlencode "username=$user" --data-urlencode "password=$password" "$action"
 }
 
 # log_in JAR [USER]: logs USER (default john) in through the stack's proxy in a new cookie jar.
