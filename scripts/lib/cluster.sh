@@ -67,7 +67,7 @@ header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#
 component = yaml.safe_load(text)
 images = [image for image in component.get("images") or [] if image["name"] != name]
 images.append({"name": name, "newTag": tag, "digest": digest})
-component["images"] = sorted(images, key=lambda image: image["name"])
+component["images"] = sorted(images, key=lambda entry: entry["name"])
 with open(path, "w", encoding="utf-8") as out:
     out.write(header + yaml.safe_dump(component, sort_keys=False))
 IMAGES
