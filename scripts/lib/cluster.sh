@@ -124,6 +124,19 @@ kinds_only() {
   ' "$file"
 }
 
+# apply_crds_first RENDERED: applies a rendered file's Namespaces and CRDs on their own, waits until
+# each CRD is established, then applies everything: kubectl maps every object it is given to a
+# resource before it applies any, and a custom object has no mapping until its CRD exists (a label
+# selector filters only after that mapping). Server-side: upstream CRDs are too large for a
+# client-side apply's annotation.
+apply_crds_first() {
+  local rendered=$1
+  kinds_only "$rendered" Namespace CustomResourceDefinition | kubectl apply --server-side --force-conflicts -f - >/dev/null
+  # shellcheck disable=SC2046 # one name per word
+  wait_for_crds_established 60 $(kinds_only "$rendered" CustomResourceDefinition | sed -n 's/^  name: //p')
+  kubectl apply --server-side --force-conflicts -f "$rendered" >/dev/null
+}
+
 # wait_for_crds_established SECONDS CRD...: until each named CRD says Established. (kubectl wait fails
 # at once on a CRD created a moment ago, before it has any status condition.)
 wait_for_crds_established() {

@@ -23,19 +23,15 @@ platform_kustomization() {
   echo "$dir"
 }
 
-# apply_platform DIR DEPLOYMENT...: renders DIR with the image pins filled in, applies its CRDs and
-# namespaces first (kubectl maps every object before applying any), then the rest, and waits for
-# each Deployment (namespace/name) to be available.
+# apply_platform DIR DEPLOYMENT...: renders DIR with the image pins filled in, applies it (CRDs
+# first) and waits for each Deployment (namespace/name) to be available.
 apply_platform() {
   local dir=$1 rendered deployment
   shift
   rendered="$dir.rendered.yaml"
   # shellcheck disable=SC2016 # envsubst's list of the variables it may fill in
   kubectl kustomize "$dir" | envsubst '${CERT_MANAGER_CONTROLLER_IMAGE} ${SEALED_SECRETS_CONTROLLER_IMAGE}' >"$rendered"
-  kinds_only "$rendered" Namespace CustomResourceDefinition | kubectl apply --server-side --force-conflicts -f - >/dev/null
-  # shellcheck disable=SC2046 # one name per word
-  wait_for_crds_established 60 $(kinds_only "$rendered" CustomResourceDefinition | sed -n 's/^  name: //p')
-  kubectl apply --server-side --force-conflicts -f "$rendered" >/dev/null
+  apply_crds_first "$rendered"
   for deployment in "$@"; do
     kubectl -n "${deployment%/*}" rollout status "deployment/${deployment#*/}" --timeout=300s >/dev/null ||
       die "${deployment} did not become available: kubectl -n ${deployment%/*} describe deployment ${deployment#*/}"
