@@ -170,20 +170,19 @@ remove_node_chains() {
   done <<<"$created"
 }
 
-# remove_pod_networks: the network namespaces whose eth0 is a veth on the node's bridge, the veths,
-# and the bridge. (CNI DEL removes them when a Pod stops normally; this is for a node that did not.)
+# remove_pod_networks: the network namespaces of the node's Pods, the veths, and the bridge. (CNI DEL
+# removes them when a Pod stops normally; this is for a node that did not.) A Pod's namespace is one
+# whose eth0 is a veth on the node's bridge, or a containerd "cni-*" one left with nothing but its
+# loopback: CNI DEL ran, but containerd was stopped before it removed the sandbox.
 remove_pod_networks() {
-  local netns peer
+  local netns
+  while read -r netns; do
+    [[ -n "$netns" ]] || continue
+    if is_node_pod_netns "$netns"; then
+      ip netns delete "$netns" || warn "could not delete network namespace $netns"
+    fi
+  done < <(ip netns list | awk '{ print $1 }')
   if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
-    while read -r netns; do
-      [[ -n "$netns" ]] || continue
-      # The pod's eth0 is "eth0@ifN", N the index of its host-side veth.
-      peer=$(ip -n "$netns" -o link show eth0 2>/dev/null | sed -n 's/.*eth0@if\([0-9]*\).*/\1/p')
-      [[ -n "$peer" ]] || continue
-      if ip -o link show master "$CNI_BRIDGE" | grep -q "^$peer:"; then
-        ip netns delete "$netns" || warn "could not delete network namespace $netns"
-      fi
-    done < <(ip netns list | awk '{ print $1 }')
     local veth
     for veth in $(ip -o link show master "$CNI_BRIDGE" | awk -F ': ' '{ sub(/@.*/, "", $2); print $2 }'); do
       ip link delete "$veth" 2>/dev/null || true
@@ -191,6 +190,20 @@ remove_pod_networks() {
     ip link delete "$CNI_BRIDGE"
   fi
   ! node_address_exists || ip addr delete "$NODE_IP/32" dev "$NODE_INTERFACE"
+}
+
+is_node_pod_netns() {
+  local links peer
+  # A namespace deleted meanwhile has no links: nothing to do.
+  links=$(ip -n "$1" -o link show 2>/dev/null || true)
+  [[ -n "$links" ]] || return 1
+  if [[ "$1" == cni-* ]] && ! grep -qv '^[0-9]*: lo:' <<<"$links"; then
+    return 0
+  fi
+  # The Pod's eth0 is "eth0@ifN", N the index of its host-side veth.
+  peer=$(sed -n 's/^[0-9]*: eth0@if\([0-9]*\):.*/\1/p' <<<"$links")
+  [[ -n "$peer" ]] && ip link show "$CNI_BRIDGE" >/dev/null 2>&1 &&
+    grep -q "^$peer:" <<<"$(ip -o link show master "$CNI_BRIDGE")"
 }
 
 # Two paths outside NODE_DIR that neither the kubelet nor containerd 1.6 lets one move: libcni's
@@ -604,6 +617,10 @@ check_down_is_clean() {
   ! ip link show "$CNI_BRIDGE" >/dev/null 2>&1 || leftovers+=("$CNI_BRIDGE")
   ! node_address_exists || leftovers+=("$NODE_IP on $NODE_INTERFACE")
   [[ -z "$(ip -o link show type veth | grep "master $CNI_BRIDGE" || true)" ]] || leftovers+=("veths on $CNI_BRIDGE")
+  local netns
+  for netns in $(ip netns list | awk '{ print $1 }'); do
+    ! is_node_pod_netns "$netns" || leftovers+=("network namespace $netns")
+  done
   [[ -z "$(pgrep -f "$NODE_DIR/" || true)" ]] || leftovers+=("processes: $(pgrep -af "$NODE_DIR/" | cut -c 1-80 | tr '\n' ';')")
   [[ -z "$(find "$CNI_CACHE_DIR" -name "$CNI_NETWORK-*" 2>/dev/null)" ]] || leftovers+=("CNI results in $CNI_CACHE_DIR")
   [[ ! -e "$DEVICE_PLUGIN_DIR/kubelet.sock" ]] || leftovers+=("$DEVICE_PLUGIN_DIR/kubelet.sock")
