@@ -38,10 +38,16 @@ import org.springframework.web.reactive.function.client.WebClient;
  * <li>fetches again for an unknown {@code kid} at most once per {@code refetchInterval}
  * (key rotation needs no restart; a storm of unknown {@code kid}s costs one fetch per
  * interval, each refused at once with a reason);</li>
- * <li>refreshes the keys in the background once they are older than {@code ttl}, so a key
- * removed from the JWKS stops being accepted;</li>
+ * <li>refreshes the keys in the background during the last tenth of their {@code ttl}, so
+ * that under steady traffic no request waits for a fetch;</li>
+ * <li>never uses keys past their {@code ttl} before trying to fetch them again: the
+ * request that finds them expired waits for that fetch, so a key removed from the JWKS
+ * stops being accepted after {@code ttl} even when no token came for hours (nothing
+ * refreshes in the background while no token arrives);</li>
  * <li>keeps the keys it has when a fetch fails, so tokens signed by known keys keep being
- * verified while the JWKS is unreachable;</li>
+ * verified while the JWKS is unreachable: past their {@code ttl}, the requests that come
+ * while a fetch is under way wait for it, and once it failed, those of the next
+ * {@code refetchInterval} use the keys at once;</li>
  * <li>gives a fetch {@code fetchTimeout} from start to parsed keys, however the JWKS
  * server answers.</li>
  * </ul>
@@ -59,6 +65,9 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 	private final Duration fetchTimeout;
 
 	private final Duration ttl;
+
+	/** The age from which keys are refreshed in the background, ahead of their expiry. */
+	private final Duration refreshAheadAge;
 
 	private final Duration refetchInterval;
 
@@ -79,6 +88,9 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 		this.algorithms = Set.copyOf(algorithms);
 		this.fetchTimeout = fetchTimeout;
 		this.ttl = ttl;
+		// The last tenth of the TTL: Nimbus's JWKSourceBuilder refreshes 30 s ahead of
+		// its 5 min default.
+		this.refreshAheadAge = ttl.minus(ttl.dividedBy(10));
 		this.refetchInterval = refetchInterval;
 		this.clock = clock;
 	}
@@ -120,12 +132,27 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 		if (known == null) {
 			return fetchIfAllowed().orElseGet(() -> Mono.error(unavailable("no keys fetched yet")));
 		}
-		if (known.olderThan(this.ttl, this.clock.instant())) {
-			fetchIfAllowed().ifPresent((refresh) -> refresh.subscribe(null,
-					(ex) -> logger.warn("Refreshing the issuer's keys failed; keeping the " + known.set().size()
-							+ " fetched at " + known.fetchedAt() + ": " + ex.getMessage())));
+		Duration age = known.ageAt(this.clock.instant());
+		if (age.compareTo(this.ttl) >= 0) {
+			// Outage tolerance: a fetch that fails, or failed less than refetchInterval
+			// ago, leaves the keys held in use (finished() logs it).
+			return fetchIfAllowed()
+				.map((fetch) -> fetch.onErrorResume(TokenVerificationUnavailableException.class,
+						(ex) -> Mono.just(known)))
+				.orElseGet(() -> Mono.just(known));
+		}
+		if (age.compareTo(this.refreshAheadAge) >= 0) {
+			refreshInBackground();
 		}
 		return Mono.just(known);
+	}
+
+	/**
+	 * Starts a fetch no request waits for: {@link #fetchIfAllowed()} has it running
+	 * already, and {@link #finished} logs a failure.
+	 */
+	private void refreshInBackground() {
+		fetchIfAllowed();
 	}
 
 	private Mono<FetchedKeys> refetchForUnknownKey(JWSHeader header) {
@@ -159,12 +186,20 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 		return Optional.of(Mono.fromFuture(fetch, true));
 	}
 
-	private synchronized void finished(Instant startedAt, @Nullable FetchedKeys fetched, @Nullable Throwable failure) {
-		this.fetchInFlight = null;
-		if (fetched != null) {
-			this.keys = fetched;
+	private void finished(Instant startedAt, @Nullable FetchedKeys fetched, @Nullable Throwable failure) {
+		@Nullable FetchedKeys kept;
+		synchronized (this) {
+			this.fetchInFlight = null;
+			if (fetched != null) {
+				this.keys = fetched;
+			}
+			this.lastAttempt = new Attempt(startedAt, failure);
+			kept = this.keys;
 		}
-		this.lastAttempt = new Attempt(startedAt, failure);
+		if (failure != null && kept != null) {
+			logger.warn("Refreshing the issuer's keys failed; keeping the " + kept.set().size() + " fetched at "
+					+ kept.fetchedAt() + ": " + failure.getMessage());
+		}
 	}
 
 	private synchronized boolean lastAttemptFailed() {
@@ -219,8 +254,8 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 
 	private record FetchedKeys(JWKSet set, Instant fetchedAt) {
 
-		boolean olderThan(Duration age, Instant now) {
-			return this.fetchedAt.plus(age).isBefore(now);
+		Duration ageAt(Instant now) {
+			return Duration.between(this.fetchedAt, now);
 		}
 
 	}

@@ -25,9 +25,11 @@ import org.springframework.util.unit.DataSize;
  * @param clockSkew tolerance when checking {@code exp} and {@code nbf}
  * @param algorithms the JWS algorithms accepted
  * @param jwksTimeout how long a JWKS fetch may take in all, from connecting to the last
- * byte, before the requests waiting for it fail with 503
- * @param jwksTtl how long fetched keys are used before they are refreshed (in the
- * background; a key removed from the JWKS is refused after at most this long)
+ * byte, before the requests waiting for it fail with 503 (or, when it was to replace keys
+ * past {@code jwksTtl}, are checked with those)
+ * @param jwksTtl how long fetched keys are used: refreshed in the background during its
+ * last tenth, fetched before use once it has passed (a failed fetch keeps them), so a key
+ * removed from the JWKS is refused after at most this long
  * @param jwksRefetchInterval the least time between two JWKS fetches, so tokens naming
  * unknown {@code kid}s, or an unreachable JWKS, cannot make the service hammer the issuer
  * @param cacheSize verified tokens remembered at most (0: verify every request)

@@ -49,6 +49,26 @@ class AccessTokenReaderTests {
 				.withMessageContaining("no RS256 key with kid"));
 	}
 
+	/**
+	 * Issue 24, item 4: with no request in between (probes carry no token), the first one
+	 * after the keys' and the cache entry's time to live must find the key gone, not pass
+	 * on the keys held and have that verdict remembered.
+	 */
+	@Test
+	void tokenOfARemovedKeyShouldBeRefusedAtOnceAfterAnIdlePeriod() throws InterruptedException {
+		Duration jwksTtl = Duration.ofSeconds(1);
+		Duration cacheTtl = Duration.ofSeconds(1);
+		TokenProperties properties = properties(this.issuer.jwkSetUri(), jwksTtl, cacheTtl);
+		AccessTokenReader reader = new AccessTokenReader(AccessTokenDecoders.verifyingDecoder(properties), properties);
+		String token = this.issuer.token();
+		assertThat(claims(reader, token)).containsEntry("email", "john@gefyra.dev");
+
+		this.issuer.rotateKey();
+		Thread.sleep(jwksTtl.plus(cacheTtl).toMillis());
+		assertThatExceptionOfType(InvalidAccessTokenException.class).isThrownBy(() -> claims(reader, token))
+			.withMessageContaining("no RS256 key with kid");
+	}
+
 	@Test
 	void noneModeShouldRefuseATokenWhosePayloadIsNotAClaimsSet() {
 		TokenProperties properties = properties(null, Duration.ofMinutes(5), Duration.ofSeconds(60));

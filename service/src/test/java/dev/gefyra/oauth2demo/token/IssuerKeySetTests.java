@@ -111,14 +111,52 @@ class IssuerKeySetTests {
 		assertThat(this.issuer.jwksRequests()).isEqualTo(3);
 	}
 
+	/**
+	 * Issue 24, item 4: nothing refreshes the keys while no token arrives, so the first
+	 * token after a quiet spell must not be checked against keys past their TTL.
+	 */
 	@Test
-	void keysOlderThanTheirTtlShouldBeRefreshedSoARemovedKeyIsRefused() {
+	void keysPastTheirTtlShouldBeFetchedBeforeUseSoARemovedKeyIsRefusedAtOnce() {
 		SignedJWT token = parse(this.issuer.token());
 		keysFor(token);
 		this.issuer.rotateKey();
+		this.clock.advance(TTL.plusHours(1));
+
+		assertThatExceptionOfType(InvalidAccessTokenException.class).isThrownBy(() -> keysFor(token))
+			.withMessageContaining("no RS256 key with kid '" + token.getHeader().getKeyID() + "'");
+		assertThat(this.issuer.jwksRequests()).isEqualTo(2);
+	}
+
+	@Test
+	void requestsArrivingPastTheTtlShouldShareOneFetch() {
+		SignedJWT token = parse(this.issuer.token());
+		keysFor(token);
+		this.issuer.jwksDelay(Duration.ofMillis(500));
 		this.clock.advance(TTL.plusSeconds(1));
 
-		assertThat(keysFor(token)).as("served from the old keys while they refresh").hasSize(1);
+		List<List<JWK>> found = Flux.range(0, 64)
+			.parallel(16)
+			.runOn(Schedulers.parallel())
+			.flatMap((i) -> this.keys.apply(token).collectList())
+			.sequential()
+			.collectList()
+			.block(Duration.ofSeconds(10));
+		assertThat(found).hasSize(64).allSatisfy((matching) -> assertThat(matching).hasSize(1));
+		assertThat(this.issuer.jwksRequests()).isEqualTo(2);
+	}
+
+	@Test
+	void keysShortlyBeforeTheirTtlShouldBeRefreshedInTheBackgroundWithoutWaiting() {
+		SignedJWT token = parse(this.issuer.token());
+		keysFor(token);
+		this.issuer.rotateKey();
+		Duration jwksDelay = Duration.ofSeconds(2);
+		this.issuer.jwksDelay(jwksDelay);
+		this.clock.advance(TTL.minusSeconds(10));
+
+		long started = System.nanoTime();
+		assertThat(keysFor(token)).as("served from the keys held while they refresh").hasSize(1);
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(jwksDelay.dividedBy(2));
 		await().atMost(Duration.ofSeconds(5))
 			.untilAsserted(() -> assertThatExceptionOfType(InvalidAccessTokenException.class)
 				.isThrownBy(() -> keysFor(token)));
@@ -136,9 +174,8 @@ class IssuerKeySetTests {
 		for (int i = 0; i < 20; i++) {
 			assertThat(keysFor(known)).hasSize(1);
 		}
-		await().atMost(Duration.ofSeconds(5)).until(() -> this.issuer.jwksRequests() == 2);
-		await().atMost(Duration.ofSeconds(5))
-			.untilAsserted(() -> assertThat(this.logs.messages(IssuerKeySet.class)).isNotEmpty());
+		assertThat(this.issuer.jwksRequests()).as("one fetch tried before the keys were used").isEqualTo(2);
+		assertThat(this.logs.messages(IssuerKeySet.class)).hasSize(1);
 		this.clock.advance(REFETCH_INTERVAL);
 		SignedJWT unknown = parse(TestIssuer.tokenWithKeyId("new-key"));
 		assertThatExceptionOfType(TokenVerificationUnavailableException.class).isThrownBy(() -> keysFor(unknown))
@@ -147,6 +184,29 @@ class IssuerKeySetTests {
 			.withMessageContaining("next attempt in");
 		assertThat(keysFor(known)).hasSize(1);
 		assertThat(this.issuer.jwksRequests()).isEqualTo(3);
+	}
+
+	@Test
+	void jwksTooSlowPastTheTtlShouldCostOneWaitOfTheTimeoutThenKeepTheKnownKeys() {
+		Duration fetchTimeout = Duration.ofMillis(500);
+		IssuerKeySet keys = new IssuerKeySet(WebClient.create(), this.issuer.jwkSetUri(), Set.of(JWSAlgorithm.RS256),
+				fetchTimeout, TTL, REFETCH_INTERVAL, this.clock);
+		SignedJWT known = parse(this.issuer.token());
+		keys.apply(known).collectList().block(Duration.ofSeconds(10));
+		this.issuer.jwksDelay(Duration.ofMillis(1_500));
+		this.clock.advance(TTL.plusSeconds(1));
+		this.logs.expect(IssuerKeySet.class, "no complete answer within 500 ms");
+
+		long started = System.nanoTime();
+		assertThat(keys.apply(known).collectList().block(Duration.ofSeconds(10))).hasSize(1);
+		Duration waited = Duration.ofNanos(System.nanoTime() - started);
+		started = System.nanoTime();
+		assertThat(keys.apply(known).collectList().block(Duration.ofSeconds(10))).hasSize(1);
+		Duration next = Duration.ofNanos(System.nanoTime() - started);
+
+		assertThat(waited).isGreaterThanOrEqualTo(fetchTimeout).isLessThan(Duration.ofMillis(1_500));
+		assertThat(next).as("no second wait within the refetch interval").isLessThan(fetchTimeout);
+		assertThat(this.issuer.jwksRequests()).isEqualTo(2);
 	}
 
 	@Test
