@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -139,6 +140,43 @@ class WorkloadTests {
 
 	static Stream<Arguments> stagingContainers() {
 		return containers().filter((arguments) -> ((String) arguments.get()[0]).contains("/overlays/staging "));
+	}
+
+	/**
+	 * Several replicas promise that losing one Pod leaves another serving; a drain or an
+	 * eviction keeps that promise only under a PodDisruptionBudget that lets fewer go
+	 * than run (for Keycloak, the one left also holds the sessions:
+	 * scripts/test/cluster-staging).
+	 */
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("replicatedDeployments")
+	void replicatedDeploymentShouldKeepOneServingThroughEvictions(String where, Deployment deployment,
+			List<HasMetadata> overlay) {
+		Map<String, String> podLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
+		List<PodDisruptionBudget> budgets = overlay.stream()
+			.filter(PodDisruptionBudget.class::isInstance)
+			.map(PodDisruptionBudget.class::cast)
+			.filter((budget) -> podLabels.entrySet()
+				.containsAll(budget.getSpec().getSelector().getMatchLabels().entrySet()))
+			.toList();
+		assertThat(budgets).as("PodDisruptionBudgets selecting its Pods").hasSize(1);
+		assertThat(budgets.get(0).getSpec().getMaxUnavailable().getIntVal()).as("maxUnavailable")
+			.isPositive()
+			.isLessThan(deployment.getSpec().getReplicas());
+	}
+
+	static Stream<Arguments> replicatedDeployments() {
+		List<Arguments> deployments = new ArrayList<>();
+		GitOpsTreeTests.overlays().forEach((overlay) -> {
+			List<HasMetadata> objects = GitOpsTree.render(overlay);
+			objects.stream()
+				.filter(Deployment.class::isInstance)
+				.map(Deployment.class::cast)
+				.filter((deployment) -> deployment.getSpec().getReplicas() > 1)
+				.forEach((deployment) -> deployments
+					.add(Arguments.of(overlay + " " + deployment.getMetadata().getName(), deployment, objects)));
+		});
+		return deployments.stream();
 	}
 
 	static Stream<Arguments> workloads() {
