@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # A single-node Kubernetes cluster from real parts, run as processes on this machine (scripts/node):
 # etcd, kube-apiserver, kube-controller-manager, kube-scheduler, containerd (Debian, CRI) + runc,
-# kubelet, kube-proxy (iptables) and the CNI bridge/host-local/portmap/loopback plugins (Debian's
+# kubelet, kube-proxy (iptables), kube-router's NetworkPolicy controller (iptables + ipset, as k3s
+# embeds it) and the CNI bridge/host-local/portmap/loopback plugins (Debian's
 # containernetworking-plugins). The Kubernetes programs are built from k8s.io/kubernetes by
 # scripts/build/build-tools; kubeadm makes the certificates and kubeconfigs (offline: the `certs` and
 # `kubeconfig` phases only read its config file). Everything it writes lives under NODE_DIR; images come
@@ -67,7 +68,7 @@ node_ctr() {
 # lists its chains before anything else of the node exists).
 install_node_packages() {
   ((EUID == 0)) || die "the node runs containers: run as root"
-  apt_install containerd runc containernetworking-plugins iptables conntrack jq gettext-base
+  apt_install containerd runc containernetworking-plugins iptables ipset conntrack jq gettext-base
 }
 
 node_preflight() {
@@ -77,6 +78,7 @@ node_preflight() {
     [[ -x "$(kube_bin "$tool")" ]] || "$REPO_ROOT/scripts/build/build-tools" "$tool"
   done
   [[ -x "$ETCD_BIN" ]] || "$REPO_ROOT/scripts/build/build-tools" etcd
+  [[ -x "$KUBE_ROUTER_BIN" ]] || "$REPO_ROOT/scripts/build/build-tools" kube-router
   require_cmd kubectl "install kubectl (see kubernetes.io/docs/tasks/tools)"
   # Every image comes from the local registry: one is started unless one answers (and goes with the
   # node), and the pause image every Pod needs is built into it (seconds when it is there).
@@ -150,24 +152,30 @@ list_node_chains() {
   done
 }
 
-# remove_node_chains: deletes the rules that jump to the node's chains, then the chains.
+# remove_node_chains: deletes the chains the node made (not those recorded before it started).
 remove_node_chains() {
-  local cmd table chain rule created
+  local created
   created=$(list_node_chains | { grep -vxF -f "$NODE_DIR/chains.before" || true; })
-  [[ -n "$created" ]] || return 0
+  [[ -z "$created" ]] || remove_chains "$created"
+}
+
+# remove_chains LINES: for each "<iptables|ip6tables> <table> <chain>", the rules that jump to the
+# chain, then the chain.
+remove_chains() {
+  local cmd table chain rule
   while read -r cmd table chain; do
     while IFS= read -r rule; do
       # iptables-save prints each rule as its -A command, comments quoted: the same words with -D
       # delete it (xargs splits them as a shell would).
       xargs "$cmd" -t "$table" <<<"${rule/#-A /-D }" 2>/dev/null || true
     done < <("$cmd-save" -t "$table" | grep -E -- "^-A .* -j $chain( |$)" || true)
-  done <<<"$created"
+  done <<<"$1"
   while read -r cmd table chain; do
     "$cmd" -t "$table" -F "$chain" 2>/dev/null || true
-  done <<<"$created"
+  done <<<"$1"
   while read -r cmd table chain; do
     "$cmd" -t "$table" -X "$chain" 2>/dev/null || warn "could not delete $cmd -t $table chain $chain"
-  done <<<"$created"
+  done <<<"$1"
 }
 
 # remove_pod_networks: the network namespaces of the node's Pods, the veths, and the bridge. (CNI DEL
@@ -489,6 +497,69 @@ start_kube_proxy() {
   start_process kube-proxy "$(kube_bin kube-proxy)" --config "$NODE_DIR/kube-proxy/config.yaml"
 }
 
+# --- the NetworkPolicy engine ---------------------------------------------------------------------
+# kube-router's network-policy controller alone (no routing, no service proxy: the bridge routes and
+# kube-proxy proxies), as k3s runs it: a chain per Pod that a NetworkPolicy selects, fed by ipsets of
+# the admitted peers, and a REJECT for the rest. Connections from the node itself (kubelet probes,
+# host ports) are let through by design. Without Debian's ipset it would enforce nothing, silently:
+# install_node_packages installs it and the start waits for its chains.
+KUBE_ROUTER_BIN="$KUBE_BIN_DIR/kube-router-$KUBE_ROUTER_VERSION/kube-router"
+# Its chains (KUBE-* all: down removes them with kube-proxy's) and ipsets.
+POLICY_ENGINE_CHAINS='^KUBE-(ROUTER-|NWPLCY-|POD-FW-)'
+POLICY_ENGINE_SETS='^(inet6:)?(KUBE-SRC-|KUBE-DST-|TMP-)'
+
+start_policy_engine() {
+  start_process kube-router "$KUBE_ROUTER_BIN" --kubeconfig "$KUBECONFIG_DIR/admin.conf" \
+    --hostname-override "$NODE_NAME" --run-firewall=true --run-router=false --run-service-proxy=false \
+    --enable-cni=false --enable-ipv4=true --enable-ipv6=false --service-cluster-ip-range "$SERVICE_CIDR" \
+    --health-port 0 --metrics-port 0
+}
+
+# wait_for_policy_engine SECONDS: until kube-router has put its chains in the path of the Pods'
+# traffic and, when NetworkPolicies exist, written a chain for them. (Its health port would listen on
+# every address of the machine: it is off.)
+wait_for_policy_engine() {
+  local started=$SECONDS
+  until policy_engine_enforces; do
+    process_running kube-router || die "kube-router exited (log: $(process_log kube-router))"
+    ((SECONDS - started < $1)) || die "kube-router's NetworkPolicy chains not in place after $1 s (log: $(process_log kube-router))"
+    sleep 0.5
+  done
+  log "NetworkPolicies enforced by kube-router $KUBE_ROUTER_VERSION after $((SECONDS - started)) s"
+}
+
+policy_engine_enforces() {
+  local rules
+  rules=$(iptables-save -t filter)
+  grep -q -- '^-A FORWARD .*-j KUBE-ROUTER-FORWARD' <<<"$rules" || return 1
+  [[ -z "$(k get networkpolicies --all-namespaces -o name 2>/dev/null)" ]] ||
+    grep -q '^:KUBE-NWPLCY-[A-Z0-9]\{16\} ' <<<"$rules"
+}
+
+# remove_policy_engine_rules: kube-router's chains, the rules that jump to them, and its ipsets: what
+# it leaves when it stops (it keeps enforcing through them). kube-router's own --cleanup-config is not
+# used: it also flushes every IPVS service of the host.
+remove_policy_engine_rules() {
+  local chains set
+  chains=$(list_node_chains | awk -v pattern="$POLICY_ENGINE_CHAINS" '$3 ~ pattern')
+  [[ -z "$chains" ]] || remove_chains "$chains"
+  for set in $(ipset list -n 2>/dev/null | grep -E "$POLICY_ENGINE_SETS" || true); do
+    ipset destroy "$set" 2>/dev/null || warn "could not destroy ipset $set"
+  done
+}
+
+# stop_policy_engine / start_policy_engine_again: the engine out of the Pods' path and back, for the
+# probe's control (scripts/test/network-policies).
+stop_policy_engine() {
+  stop_process kube-router
+  remove_policy_engine_rules
+}
+
+start_policy_engine_again() {
+  process_running kube-router || start_policy_engine
+  wait_for_policy_engine 60
+}
+
 # The group kubeadm puts its admin (admin.conf) and the API server's kubelet client in is bound to
 # cluster-admin by `kubeadm init`; without kubeadm init, this does it (as the system:masters admin).
 bind_cluster_admins() {
@@ -627,6 +698,9 @@ check_down_is_clean() {
   local chains
   chains=$(list_node_chains | { grep -vxF -f "$1" || true; })
   [[ -z "$chains" ]] || leftovers+=("iptables chains: $(echo "$chains" | tr '\n' ',')")
+  local sets
+  sets=$(ipset list -n 2>/dev/null | grep -E "$POLICY_ENGINE_SETS" || true)
+  [[ -z "$sets" ]] || leftovers+=("ipsets: $(echo "$sets" | tr '\n' ',')")
   ((${#leftovers[@]} == 0)) || die "down left: ${leftovers[*]}"
   log "down removed every process, mount, interface, iptables chain and file of the node"
 }
@@ -682,7 +756,10 @@ node_up() {
   step "starting the kubelet and kube-proxy" "$(process_log kubelet)"
   start_kubelet
   start_kube_proxy
+  step "starting kube-router's NetworkPolicy controller $KUBE_ROUTER_VERSION" "$(process_log kube-router)"
+  start_policy_engine
   wait_for_node_ready 180
+  wait_for_policy_engine 60
   install_addons
   log "the node is up: export KUBECONFIG=$NODE_DIR/kubeconfig"
 }
@@ -714,6 +791,7 @@ node_down() {
   if [[ -f "$NODE_DIR/chains.before" ]]; then
     "$(kube_bin kube-proxy)" --cleanup >/dev/null 2>&1 || true
     remove_node_chains
+    remove_policy_engine_rules
   fi
   remove_kubepods_cgroups
   remove_files_outside_node_dir
