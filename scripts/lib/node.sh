@@ -756,9 +756,11 @@ node_up() {
   step "starting the kubelet and kube-proxy" "$(process_log kubelet)"
   start_kubelet
   start_kube_proxy
+  wait_for_node_ready 180
+  # It reads its node's addresses from the Node object, which the kubelet has registered now; no
+  # Pod has started yet (the add-ons come next).
   step "starting kube-router's NetworkPolicy controller $KUBE_ROUTER_VERSION" "$(process_log kube-router)"
   start_policy_engine
-  wait_for_node_ready 180
   wait_for_policy_engine 60
   install_addons
   log "the node is up: export KUBECONFIG=$NODE_DIR/kubeconfig"
