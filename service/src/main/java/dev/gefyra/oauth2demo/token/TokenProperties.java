@@ -68,6 +68,11 @@ public record TokenProperties(@DefaultValue("X-Forwarded-Access-Token") String h
 			throw new IllegalArgumentException(
 					"token.jwks-timeout and token.jwks-ttl must be positive, token.jwks-refetch-interval not negative");
 		}
+		if (jwksRefetchInterval.compareTo(jwksTtl) > 0) {
+			throw new IllegalArgumentException("token.jwks-refetch-interval (" + jwksRefetchInterval
+					+ ") must not exceed token.jwks-ttl (" + jwksTtl + "): keys past their TTL could not be "
+					+ "fetched again before use, and a key removed from the JWKS would pass for that much longer");
+		}
 		if (cacheSize < 0 || cacheMemory.isNegative() || cacheTtl.isNegative()) {
 			throw new IllegalArgumentException(
 					"token.cache-size, token.cache-memory and token.cache-ttl must not be negative");

@@ -34,6 +34,16 @@ class TokenPropertiesTests {
 	}
 
 	@Test
+	void refetchIntervalLongerThanTheKeysTtlShouldBeRefused() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new TokenProperties("X-Forwarded-Access-Token", TokenVerification.JWKS,
+					URI.create("http://127.0.0.1/jwks"), "http://issuer", "oauth2-demo", Duration.ofSeconds(30),
+					List.of(SignatureAlgorithm.RS256), Duration.ofSeconds(5), Duration.ofSeconds(3),
+					Duration.ofSeconds(10), 10, DataSize.ofMegabytes(1), Duration.ofSeconds(60)))
+			.withMessageContaining("token.jwks-refetch-interval (PT10S) must not exceed token.jwks-ttl (PT3S)");
+	}
+
+	@Test
 	void boundWithoutSettingsButTheIssuerShouldUseTheDocumentedDefaults() {
 		TokenProperties bound = new Binder(new MapConfigurationPropertySource(
 				Map.of("token.jwk-set-uri", "http://keycloak:8080/jwks", "token.issuer", "http://issuer")))
