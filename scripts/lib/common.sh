@@ -266,11 +266,12 @@ process_pid() {
   cat "$PROCESS_DIR/pids/$1" 2>/dev/null
 }
 
-# process_running NAME: true while any process of NAME's group is alive.
+# process_running NAME: true while any process of NAME's group is alive. Right after start_process the
+# group may not exist yet (setsid has not run in the child): the process itself counts then.
 process_running() {
   local pid
   pid=$(process_pid "$1") || return 1
-  kill -0 -- "-$pid" 2>/dev/null
+  kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null
 }
 
 # start_process NAME COMMAND...: runs COMMAND in the background, in a new process group.
