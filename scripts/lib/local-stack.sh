@@ -150,8 +150,8 @@ start_proxy() {
 }
 
 # --- a browser's login, with curl ------------------------------------------------------------------
-# curl sends Keycloak's Secure cookies back to http://127.0.0.1 as a browser does for loopback
-# (ARCHITECTURE.md, pitfall 6).
+# curl sends Keycloak's Secure cookies back to http://127.0.0.1 as a browser does: both treat loopback
+# as a secure context, so the local stack's plain-http login works as it does over https.
 
 # browse JAR URL: GET, following redirects and keeping cookies in JAR; prints the last page.
 browse() {

@@ -128,12 +128,16 @@ node_address_exists() {
 }
 
 # Pods reach the node and each other, and nothing beyond this machine: what they would forward
-# through any other interface than the bridge is dropped. (A CNI-* chain: down removes it.)
+# through any other interface than the bridge is dropped. The rule sits in the mangle table's FORWARD,
+# which every forwarded packet passes before the filter table's, where kube-router and kube-proxy
+# accept what their rules allow. (A CNI-* chain: down removes it.)
 POD_ISOLATION_CHAIN=CNI-OAUTH2-DEMO-ISOLATION
+POD_ISOLATION_TABLE=mangle
 isolate_pods() {
-  iptables -N "$POD_ISOLATION_CHAIN" 2>/dev/null || iptables -F "$POD_ISOLATION_CHAIN"
-  iptables -A "$POD_ISOLATION_CHAIN" -s "$POD_CIDR" ! -o "$CNI_BRIDGE" -j DROP
-  iptables -C FORWARD -j "$POD_ISOLATION_CHAIN" 2>/dev/null || iptables -I FORWARD 1 -j "$POD_ISOLATION_CHAIN"
+  local table=(iptables -t "$POD_ISOLATION_TABLE")
+  "${table[@]}" -N "$POD_ISOLATION_CHAIN" 2>/dev/null || "${table[@]}" -F "$POD_ISOLATION_CHAIN"
+  "${table[@]}" -A "$POD_ISOLATION_CHAIN" -s "$POD_CIDR" ! -o "$CNI_BRIDGE" -j DROP
+  "${table[@]}" -C FORWARD -j "$POD_ISOLATION_CHAIN" 2>/dev/null || "${table[@]}" -I FORWARD 1 -j "$POD_ISOLATION_CHAIN"
 }
 
 # The iptables chains that exist before the node starts: down removes only the KUBE-*/CNI-* chains
@@ -327,7 +331,7 @@ state = "$CONTAINERD_DIR/state"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
   # This VM refuses to lower a process's oom_score_adj, even for root: without this every sandbox
-  # fails with runc's "can't get final child's PID from pipe: EOF" (ARCHITECTURE.md).
+  # fails with runc's "can't get final child's PID from pipe: EOF".
   restrict_oom_score_adj = true
 
   [plugins."io.containerd.grpc.v1.cri".containerd]
