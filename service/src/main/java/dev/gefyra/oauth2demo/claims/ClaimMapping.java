@@ -23,8 +23,8 @@ public record ClaimMapping(List<MappedField> fields, String missing) {
 	static final Set<String> RESERVED_FIELDS = Set.of("item_id");
 
 	/**
-	 * The mapping used when configuration supplies none that is valid: the seed's
-	 * {@code Email}.
+	 * The mapping used when configuration supplies none that is valid: {@code Email} from
+	 * claim {@code email}.
 	 */
 	public static final ClaimMapping DEFAULT = new ClaimMapping(
 			List.of(new MappedField("Email", ClaimPath.parse("email"))), "not given");

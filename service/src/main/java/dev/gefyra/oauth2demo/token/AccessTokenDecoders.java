@@ -117,8 +117,7 @@ class AccessTokenDecoders {
 	}
 
 	/**
-	 * Decodes without any check but well-formedness, as the seed did; unsigned tokens are
-	 * still refused.
+	 * Decodes without any check but well-formedness; unsigned tokens are still refused.
 	 */
 	static NimbusReactiveJwtDecoder decodeOnlyDecoder(String serverAddress) {
 		if (!isLoopback(serverAddress)) {

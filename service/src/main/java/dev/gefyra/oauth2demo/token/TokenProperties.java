@@ -47,7 +47,10 @@ public record TokenProperties(@DefaultValue("X-Forwarded-Access-Token") String h
 		@DefaultValue("10000") int cacheSize, @DefaultValue("32MB") DataSize cacheMemory,
 		@DefaultValue("60s") Duration cacheTtl) {
 
-	/** Headers the proxy never strips from requests (scripts/test/e2e-header-trust). */
+	/**
+	 * Headers OAuth2-Proxy never strips from requests: it sets them on responses only, so
+	 * a client's value reaches the service as sent.
+	 */
 	private static final String UNMANAGED_HEADER_PREFIX = "X-Auth-Request-";
 
 	public TokenProperties {

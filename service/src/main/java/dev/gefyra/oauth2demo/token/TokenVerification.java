@@ -12,7 +12,7 @@ public enum TokenVerification {
 	JWKS,
 
 	/**
-	 * Decode only, as the seed did; allowed only while the service listens on loopback.
+	 * Decode only, verifying nothing; allowed only while the service listens on loopback.
 	 */
 	NONE
 

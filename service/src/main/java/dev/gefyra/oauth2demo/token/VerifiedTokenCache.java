@@ -29,8 +29,8 @@ import reactor.core.publisher.Mono;
  * <p>
  * Concurrent requests with a token not remembered yet each verify it: a signature check
  * costs less than handing one verification's outcome to every waiting request would,
- * since that completes their responses on the thread of the request that verified
- * (KeepAliveLoadTests). The one costly step, fetching the issuer's keys, is shared by
+ * since that completes their responses on the thread of the request that verified (see
+ * {@code OwnEventLoop}). The one costly step, fetching the issuer's keys, is shared by
  * {@link IssuerKeySet}.
  */
 final class VerifiedTokenCache {

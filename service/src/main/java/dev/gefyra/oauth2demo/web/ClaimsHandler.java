@@ -14,8 +14,7 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
- * The seed's routes: a greeting, an item answered with mapped claims, and the token
- * itself.
+ * The routes: a greeting, an item answered with mapped claims, and the token itself.
  */
 @Component
 public class ClaimsHandler {

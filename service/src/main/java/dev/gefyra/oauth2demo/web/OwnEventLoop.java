@@ -19,8 +19,8 @@ import org.springframework.web.reactive.function.server.ServerResponse;
  * response can be ready on another thread: the one that fetched the issuer's keys for
  * every request waiting for them. Completed there, it let reactor-netty before 1.3.8 stop
  * reading a keep-alive connection whose next request, queued meanwhile, was answered at
- * once (reactor-netty #4361; KeepAliveLoadTests). A response ready on its own loop goes
- * on at once, without a hop.
+ * once (reactor-netty #4361). A response ready on its own loop goes on at once, without a
+ * hop.
  */
 final class OwnEventLoop implements HandlerFilterFunction<ServerResponse, ServerResponse> {
 

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A person's path through the local stack, in headless Chromium: sent to Keycloak's login
- * page, signed in as the seed's demo user, shown the mapped email, signed out of the
+ * page, signed in as the realm's demo user, shown the mapped email, signed out of the
  * proxy and Keycloak alike, and signed in as another user; and what the proxy keeps out.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
