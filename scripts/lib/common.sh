@@ -141,6 +141,17 @@ require_cmd() {
   command -v "$1" >/dev/null 2>&1 || die "'$1' is not installed: $2"
 }
 
+# find_browser: headless Chromium and its chromedriver for the browser tests (E2E_CHROMIUM,
+# E2E_CHROMEDRIVER, which the ITs read).
+find_browser() {
+  local chromium chromedriver
+  chromium=$(command -v chromium || command -v chromium-browser) ||
+    die "no Chromium: apt-get install chromium chromium-driver"
+  chromedriver=$(command -v chromedriver) || die "no chromedriver: apt-get install chromium-driver"
+  export E2E_CHROMIUM=$chromium E2E_CHROMEDRIVER=$chromedriver
+  log "browser: $("$chromium" --version 2>/dev/null), $("$chromedriver" --version 2>/dev/null | cut -d' ' -f1-2)"
+}
+
 APT_UPDATED=false
 
 # apt_install PACKAGE...: installs from Debian what is not installed yet (as root; otherwise it fails

@@ -12,6 +12,16 @@ APP_NAMESPACE=oauth2-demo
 APP_SERVICE_ACCOUNT=oauth2-demo
 APP_OVERLAY=gitops/oauth2-demo/overlays/local
 
+# use_api_harness DIR: the real-API harness of scripts/test/e2e-gitops and bench/run (etcd,
+# kube-apiserver and the service as processes), its files in DIR (RUN, PROCESS_DIR, KUBE_DIR), on ports
+# apart from the local stack's, so it runs beside it.
+# shellcheck disable=SC2034 # read by the harnesses and by this library
+use_api_harness() {
+  RUN=$1 PROCESS_DIR=$1 KUBE_DIR=$1
+  ETCD_PORT=23790 ETCD_PEER_PORT=23800 APISERVER_PORT=16443
+  SERVICE_PORT=18155 MANAGEMENT_PORT=19155
+}
+
 # kubectl as the API server's admin (the user's kubeconfig for it).
 k() {
   kubectl --kubeconfig "$KUBE_DIR/kubeconfig" "$@"

@@ -149,6 +149,26 @@ start_proxy() {
     start_process "$name" "$OAUTH2_PROXY_BIN" --config="$PROXY_CONFIG" --upstream="http://127.0.0.1:$upstream_port"
 }
 
+# --- a Pod of its own, beside the stack (the e2e-* harnesses) --------------------------------------
+# A harness that runs its own Pod (the service behind the sidecar's proxy, as processes, on
+# POD_SERVICE_PORT, POD_MANAGEMENT_PORT and POD_PROXY_PORT) beside the running stack, whose Keycloak
+# and secrets it uses; its files under WORK_DIR.
+
+prepare_pod_harness() {
+  use_jdk
+  load_stack_secrets
+  require_free_ports "set POD_SERVICE_PORT / POD_MANAGEMENT_PORT / POD_PROXY_PORT" \
+    "$POD_SERVICE_PORT" "$POD_MANAGEMENT_PORT" "$POD_PROXY_PORT"
+  rm -rf "$WORK_DIR"
+  mkdir -p "$WORK_DIR/logs"
+}
+
+# wait_for_pod: until the Pod's proxy answers and its service is ready, as the kubelet's probes wait.
+wait_for_pod() {
+  wait_for_http "the Pod's proxy" "http://127.0.0.1:$POD_PROXY_PORT/ping" 30 pod-proxy
+  wait_for_http "the Pod's service" "http://127.0.0.1:$POD_MANAGEMENT_PORT/actuator/health/readiness" 180 pod-service
+}
+
 # --- a browser's login, with curl ------------------------------------------------------------------
 # curl sends Keycloak's Secure cookies back to http://127.0.0.1 as a browser does: both treat loopback
 # as a secure context, so the local stack's plain-http login works as it does over https.
