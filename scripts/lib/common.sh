@@ -81,7 +81,8 @@ print_timeline() {
 }
 
 # on_exit FUNCTION: calls FUNCTION when the script exits, in reverse order of registration, after
-# the failure report; EXIT_STATUS holds the script's exit status then.
+# the failure report; EXIT_STATUS holds the script's exit status then, and a FUNCTION whose cleanup
+# failed may set it (the script exits with it).
 EXIT_STATUS=0
 on_exit() {
   EXIT_COMMANDS+=("$1")
@@ -107,7 +108,7 @@ _report_and_clean_up() {
   for ((i = ${#EXIT_COMMANDS[@]} - 1; i >= 0; i--)); do
     "${EXIT_COMMANDS[i]}"
   done
-  exit "$status"
+  exit "$EXIT_STATUS"
 }
 trap _report_and_clean_up EXIT
 trap 'exit 130' INT
