@@ -3,7 +3,7 @@ package dev.gefyra.oauth2demo.actuator;
 import java.time.Instant;
 import java.util.List;
 
-import dev.gefyra.oauth2demo.claims.FieldMapping;
+import dev.gefyra.oauth2demo.claims.ConfiguredField;
 import dev.gefyra.oauth2demo.kubernetes.ConfigMapSourceCheck;
 import dev.gefyra.oauth2demo.reload.ActiveClaimMapping;
 import dev.gefyra.oauth2demo.reload.ClaimMappingSnapshot;
@@ -34,10 +34,10 @@ public class ClaimsEndpoint {
 	@ReadOperation
 	public ClaimsStatus status() {
 		ClaimMappingSnapshot snapshot = this.activeMapping.snapshot();
-		List<FieldMapping> mapping = snapshot.mapping()
+		List<ConfiguredField> mapping = snapshot.mapping()
 			.fields()
 			.stream()
-			.map((field) -> new FieldMapping(field.name(), field.claim().toString()))
+			.map((field) -> new ConfiguredField(field.name(), field.claim().toString()))
 			.toList();
 		return new ClaimsStatus(mapping, snapshot.mapping().missing(), snapshot.revision(), snapshot.loadedAt(),
 				this.activeMapping.lastRejection(), this.sourceCheck.problem());
@@ -54,7 +54,7 @@ public class ClaimsEndpoint {
 	 * @param configMapProblem what is wrong with the ConfigMap now (it does not exist, or
 	 * does not parse), if anything; {@code null} outside Kubernetes
 	 */
-	public record ClaimsStatus(List<FieldMapping> mapping, String missing, long revision, Instant loadedAt,
+	public record ClaimsStatus(List<ConfiguredField> mapping, String missing, long revision, Instant loadedAt,
 			@Nullable RejectedClaimMapping lastRejected, @Nullable String configMapProblem) {
 
 	}

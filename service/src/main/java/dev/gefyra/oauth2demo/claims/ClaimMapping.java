@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * @param fields the mapped fields, in response order
  * @param missing the value of a field whose claim, or whole token, is absent
  */
-public record ClaimMapping(List<MappedField> fields, String missing) {
+public record ClaimMapping(List<ValidatedField> fields, String missing) {
 
 	/** Field names the routes write themselves, so a mapping may not claim them. */
 	static final Set<String> RESERVED_FIELDS = Set.of("item_id");
@@ -27,7 +27,7 @@ public record ClaimMapping(List<MappedField> fields, String missing) {
 	 * claim {@code email}.
 	 */
 	public static final ClaimMapping DEFAULT = new ClaimMapping(
-			List.of(new MappedField("Email", ClaimPath.parse("email"))), "not given");
+			List.of(new ValidatedField("Email", ClaimPath.parse("email"))), "not given");
 
 	public ClaimMapping {
 		fields = List.copyOf(fields);
@@ -42,14 +42,14 @@ public record ClaimMapping(List<MappedField> fields, String missing) {
 	 */
 	public static ClaimMapping of(ClaimsProperties properties) {
 		List<String> problems = new ArrayList<>();
-		List<MappedField> fields = new ArrayList<>();
-		List<FieldMapping> entries = (properties.mapping() != null) ? properties.mapping() : List.of();
+		List<ValidatedField> fields = new ArrayList<>();
+		List<ConfiguredField> entries = (properties.mapping() != null) ? properties.mapping() : List.of();
 		if (entries.isEmpty()) {
 			problems.add("claims.mapping lists no field");
 		}
 		Set<String> seen = new HashSet<>();
 		for (int i = 0; i < entries.size(); i++) {
-			FieldMapping entry = entries.get(i);
+			ConfiguredField entry = entries.get(i);
 			String where = "claims.mapping[" + i + "]";
 			String field = (entry != null) ? entry.field() : null;
 			String claim = (entry != null) ? entry.claim() : null;
@@ -80,7 +80,7 @@ public record ClaimMapping(List<MappedField> fields, String missing) {
 				}
 			}
 			if (field != null && path != null) {
-				fields.add(new MappedField(field, path));
+				fields.add(new ValidatedField(field, path));
 			}
 		}
 		String missing = (properties.missing() != null) ? properties.missing() : DEFAULT.missing();
@@ -121,7 +121,7 @@ public record ClaimMapping(List<MappedField> fields, String missing) {
 	 */
 	public Map<String, Object> apply(@Nullable Map<String, ?> claims) {
 		Map<String, Object> values = new LinkedHashMap<>();
-		for (MappedField field : this.fields) {
+		for (ValidatedField field : this.fields) {
 			Object value = (claims != null) ? field.claim().resolve(claims).orElse(null) : null;
 			values.put(field.name(), (value != null) ? value : this.missing);
 		}
@@ -134,7 +134,7 @@ public record ClaimMapping(List<MappedField> fields, String missing) {
 	 * @param name the response field
 	 * @param claim where its value comes from
 	 */
-	public record MappedField(String name, ClaimPath claim) {
+	public record ValidatedField(String name, ClaimPath claim) {
 
 		@Override
 		public String toString() {

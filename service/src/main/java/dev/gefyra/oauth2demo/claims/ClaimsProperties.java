@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * @param mapping the ordered list of response field &larr; claim path entries
  * @param missing the value given to a field whose claim (or the whole token) is absent
  */
-public record ClaimsProperties(@Nullable List<FieldMapping> mapping, @Nullable String missing) {
+public record ClaimsProperties(@Nullable List<ConfiguredField> mapping, @Nullable String missing) {
 
 	/** The prefix these settings are bound from. */
 	public static final String PREFIX = "claims";

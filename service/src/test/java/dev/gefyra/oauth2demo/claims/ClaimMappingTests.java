@@ -49,9 +49,11 @@ class ClaimMappingTests {
 
 	@Test
 	void everyProblemShouldBeNamed() {
-		ClaimsProperties settings = new ClaimsProperties(Arrays.asList(new FieldMapping("Email", "email"),
-				new FieldMapping("", "x"), new FieldMapping("Email", "y"), new FieldMapping("a", "realm_access..roles"),
-				new FieldMapping("b", null), new FieldMapping("item_id", "sub"), null), null);
+		ClaimsProperties settings = new ClaimsProperties(
+				Arrays.asList(new ConfiguredField("Email", "email"), new ConfiguredField("", "x"),
+						new ConfiguredField("Email", "y"), new ConfiguredField("a", "realm_access..roles"),
+						new ConfiguredField("b", null), new ConfiguredField("item_id", "sub"), null),
+				null);
 		assertThatExceptionOfType(InvalidClaimMappingException.class).isThrownBy(() -> ClaimMapping.of(settings))
 			.withMessageContaining("claims.mapping[1].field is empty")
 			.withMessageContaining("claims.mapping[2].field 'Email' appears twice")
@@ -90,9 +92,9 @@ class ClaimMappingTests {
 
 	/** Settings from pairs of field, claim. */
 	static ClaimsProperties settings(String missing, String... fieldsAndClaims) {
-		FieldMapping[] entries = new FieldMapping[fieldsAndClaims.length / 2];
+		ConfiguredField[] entries = new ConfiguredField[fieldsAndClaims.length / 2];
 		for (int i = 0; i < entries.length; i++) {
-			entries[i] = new FieldMapping(fieldsAndClaims[2 * i], fieldsAndClaims[2 * i + 1]);
+			entries[i] = new ConfiguredField(fieldsAndClaims[2 * i], fieldsAndClaims[2 * i + 1]);
 		}
 		return new ClaimsProperties(List.of(entries), missing);
 	}

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.gefyra.oauth2demo.claims.ClaimMapping;
-import dev.gefyra.oauth2demo.claims.FieldMapping;
+import dev.gefyra.oauth2demo.claims.ConfiguredField;
 import dev.gefyra.oauth2demo.support.ExpectedLogs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -87,7 +87,7 @@ class ActiveClaimMappingTests {
 		assertThat(active.lastRejection()).isNotNull();
 		assertThat(active.lastRejection().error()).contains("empty segment");
 		assertThat(active.lastRejection().settings().mapping()).containsExactly(
-				new FieldMapping("Mail", "realm_access..roles"), new FieldMapping("user", "preferred_username"));
+				new ConfiguredField("Mail", "realm_access..roles"), new ConfiguredField("user", "preferred_username"));
 		assertThat(this.meters.counter("claims.mapping.rejects").count()).as("the same error counts once").isEqualTo(1);
 		assertThat(this.logs.messages(ActiveClaimMapping.class)).as("the same error is logged once").hasSize(1);
 
@@ -147,7 +147,7 @@ class ActiveClaimMappingTests {
 		this.configMap.put("claims.mapping", "");
 		refresh(active);
 		assertThat(active.lastRejection().error()).isEqualTo("claims.mapping lists no field");
-		assertThat(active.snapshot().mapping().fields()).extracting(ClaimMapping.MappedField::name)
+		assertThat(active.snapshot().mapping().fields()).extracting(ClaimMapping.ValidatedField::name)
 			.isEqualTo(List.of("Mail", "user"));
 	}
 

@@ -22,7 +22,7 @@ class ClaimMappingLoaderTests {
 				Map.of("claims.mapping[0].field", "Email", "claims.mapping[0].claim", "email",
 						"claims.mapping[1].field", "user", "claims.mapping[1].claim", "preferred_username"));
 		ClaimMapping mapping = ClaimMappingLoader.load(environment);
-		assertThat(mapping.fields()).extracting(ClaimMapping.MappedField::name).containsExactly("Mail");
+		assertThat(mapping.fields()).extracting(ClaimMapping.ValidatedField::name).containsExactly("Mail");
 	}
 
 	@Test
@@ -35,7 +35,7 @@ class ClaimMappingLoaderTests {
 		configMap.put("claims.mapping[2].field", "Mail");
 		configMap.put("claims.mapping[2].claim", "email");
 		ClaimMapping mapping = ClaimMappingLoader.load(environment(configMap, Map.of()));
-		assertThat(mapping.fields()).extracting(ClaimMapping.MappedField::name)
+		assertThat(mapping.fields()).extracting(ClaimMapping.ValidatedField::name)
 			.containsExactly("Zeta", "Alpha", "Mail");
 	}
 

@@ -12,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.gefyra.oauth2demo.actuator.ClaimsEndpoint;
-import dev.gefyra.oauth2demo.claims.FieldMapping;
+import dev.gefyra.oauth2demo.claims.ConfiguredField;
 import dev.gefyra.oauth2demo.support.ExpectedLogs;
 import dev.gefyra.oauth2demo.support.TestIssuer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -186,7 +186,7 @@ class ConfigMapReloadIT {
 		applyConfigMap(MAPPING_ONLY_MAIL);
 		awaitItemBody(token, "{\"item_id\":1,\"Mail\":\"john@gefyra.dev\"}");
 		assertThat(status().revision()).isEqualTo(revisionB + 1);
-		assertThat(status().mapping()).containsExactly(new FieldMapping("Mail", "email"));
+		assertThat(status().mapping()).containsExactly(new ConfiguredField("Mail", "email"));
 	}
 
 	@Test

@@ -9,6 +9,6 @@ import org.jspecify.annotations.Nullable;
  * @param field the name of the field in the response
  * @param claim the dotted claim path to read it from
  */
-public record FieldMapping(@Nullable String field, @Nullable String claim) {
+public record ConfiguredField(@Nullable String field, @Nullable String claim) {
 
 }
