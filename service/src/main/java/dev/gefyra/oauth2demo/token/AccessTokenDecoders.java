@@ -24,9 +24,6 @@ import io.netty.channel.ChannelOption;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.core.convert.converter.Converter;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
@@ -40,24 +37,16 @@ import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
-import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Builds the access token decoder for the configured {@link TokenVerification}: a
  * verifying Nimbus decoder backed by the issuer's JWKS, or a decode-only one for loopback
- * use.
+ * use. Its failures say what went wrong; {@link AccessTokenVerifier} makes them verdicts.
  */
-@Configuration(proxyBeanMethods = false)
-class AccessTokenDecoders {
+final class AccessTokenDecoders {
 
-	@Bean
-	ReactiveJwtDecoder accessTokenDecoder(TokenProperties properties,
-			@Value("${server.address:0.0.0.0}") String serverAddress) {
-		return switch (properties.verification()) {
-			case JWKS -> verifyingDecoder(properties);
-			case NONE -> decodeOnlyDecoder(serverAddress);
-		};
+	private AccessTokenDecoders() {
 	}
 
 	/**
@@ -83,7 +72,7 @@ class AccessTokenDecoders {
 	/**
 	 * Checks a token's signature with the keys {@link IssuerKeySet} picks for it, as
 	 * {@code NimbusReactiveJwtDecoder.withJwkSource} does, except that the key set's
-	 * verdicts reach the caller as they are: that builder wraps every failure of its key
+	 * errors reach the verifier as they are: that builder wraps every failure of its key
 	 * source in an {@code IllegalStateException}.
 	 */
 	private static Converter<JWT, Mono<JWTClaimsSet>> signatureCheck(IssuerKeySet keys, Set<JWSAlgorithm> algorithms) {
@@ -96,7 +85,7 @@ class AccessTokenDecoders {
 		});
 		return (jwt) -> {
 			if (!(jwt instanceof SignedJWT signed)) {
-				return Mono.error(new InvalidAccessTokenException(
+				return Mono.error(new UnacceptedAlgorithmException(
 						"Unsupported algorithm of " + QuotedHeaderValue.of(jwt.getHeader().getAlgorithm())));
 			}
 			return keys.apply(signed).collectList().map((candidates) -> verifySignature(processor, signed, candidates));
@@ -123,11 +112,12 @@ class AccessTokenDecoders {
 		if (!isLoopback(serverAddress)) {
 			throw new InsecureVerificationModeException(serverAddress);
 		}
-		// Spring would call a payload that is not a claims set a failure to verify, not
-		// the token's fault.
+		// Spring would call a payload that is not a claims set a failure to verify; it is
+		// a malformed token, which Spring names BadJwtException.
 		NimbusReactiveJwtDecoder decoder = new NimbusReactiveJwtDecoder((jwt) -> Mono.fromCallable(jwt::getJWTClaimsSet)
-			.onErrorMap(ParseException.class, (ex) -> new InvalidAccessTokenException(
-					"The token's payload is not a JSON claims set: " + ex.getMessage(), ex)));
+			.onErrorMap(ParseException.class,
+					(ex) -> new BadJwtException("The token's payload is not a JSON claims set: " + ex.getMessage(),
+							ex)));
 		decoder.setJwtValidator((jwt) -> OAuth2TokenValidatorResult.success());
 		return decoder;
 	}

@@ -1,12 +1,10 @@
 package dev.gefyra.oauth2demo.token;
 
-import java.time.Clock;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
-import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
 
@@ -23,10 +21,9 @@ public class AccessTokenReader {
 
 	private final VerifiedTokenCache verified;
 
-	public AccessTokenReader(ReactiveJwtDecoder decoder, TokenProperties properties) {
+	AccessTokenReader(VerifiedTokenCache verified, TokenProperties properties) {
 		this.header = properties.header();
-		this.verified = new VerifiedTokenCache(properties.cacheSize(), properties.cacheMemory().toBytes(),
-				properties.cacheTtl(), Clock.systemUTC(), new AccessTokenVerifier(decoder)::verify);
+		this.verified = verified;
 	}
 
 	/**

@@ -40,20 +40,24 @@ final class AccessTokenVerifier {
 	}
 
 	/**
-	 * Spring Security's decoder tells a token's own fault ({@link BadJwtException}: it
-	 * does not parse, its signature or claims do not pass) from one in verifying it (any
-	 * other {@link JwtException}: Nimbus could not use a key it was given). The key set
-	 * raises the two verdicts itself, and the decoder passes them through as they are.
+	 * The decoder and the key set say what went wrong; this decides whose fault it is.
+	 * The token's: a key or an algorithm the issuer does not sign with, or a
+	 * {@link BadJwtException} (Spring Security's name for a token that does not parse, or
+	 * whose signature or claims do not pass). Not the token's: the issuer's keys could
+	 * not be fetched, or any other {@link JwtException} (Nimbus could not use a key it
+	 * was given).
 	 */
-	private static JwtException verdict(JwtException failure) {
-		if (failure instanceof InvalidAccessTokenException
-				|| failure instanceof TokenVerificationUnavailableException) {
-			return failure;
-		}
-		if (failure instanceof BadJwtException bad) {
-			return new InvalidAccessTokenException(reason(bad), bad);
-		}
-		return new TokenVerificationUnavailableException(String.valueOf(failure.getMessage()), failure);
+	private static RuntimeException verdict(JwtException failure) {
+		return switch (failure) {
+			case UnknownSigningKeyException unknownKey ->
+				new InvalidAccessTokenException(reason(unknownKey), unknownKey);
+			case UnacceptedAlgorithmException algorithm ->
+				new InvalidAccessTokenException(reason(algorithm), algorithm);
+			case BadJwtException bad -> new InvalidAccessTokenException(reason(bad), bad);
+			case IssuerKeysUnavailableException unavailable ->
+				new TokenVerificationUnavailableException(String.valueOf(unavailable.getMessage()), unavailable);
+			default -> new TokenVerificationUnavailableException(String.valueOf(failure.getMessage()), failure);
+		};
 	}
 
 	/**

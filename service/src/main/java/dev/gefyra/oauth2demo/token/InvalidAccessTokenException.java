@@ -1,15 +1,10 @@
 package dev.gefyra.oauth2demo.token;
 
-import org.springframework.security.oauth2.jwt.BadJwtException;
-
 /**
  * The request carried an access token that is malformed, not trusted or no longer valid:
- * a client error (401).
- * <p>
- * A {@link BadJwtException}, as Spring Security's decoder calls a token's own fault, so
- * that the decoder passes one raised while it looks up keys through unchanged.
+ * a client error (401). Only {@link AccessTokenVerifier} gives this verdict.
  */
-public class InvalidAccessTokenException extends BadJwtException {
+public class InvalidAccessTokenException extends RuntimeException {
 
 	public InvalidAccessTokenException(String message) {
 		super(message);

@@ -98,9 +98,10 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 	/**
 	 * The keys that may have signed the token.
 	 * @param jwt the token
-	 * @return the matching keys; an error of {@link InvalidAccessTokenException} when no
-	 * key of the issuer matches, {@link TokenVerificationUnavailableException} when the
-	 * keys cannot be fetched
+	 * @return the matching keys; an error of {@link UnacceptedAlgorithmException} when
+	 * the token is signed with an algorithm not accepted,
+	 * {@link UnknownSigningKeyException} when no key of the issuer matches,
+	 * {@link IssuerKeysUnavailableException} when the keys cannot be fetched
 	 */
 	@Override
 	public Flux<JWK> apply(SignedJWT jwt) {
@@ -111,7 +112,7 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 
 	private Flux<JWK> matchingKeys(JWSHeader header) {
 		if (!this.algorithms.contains(header.getAlgorithm())) {
-			return Flux.error(new InvalidAccessTokenException("Unsupported algorithm "
+			return Flux.error(new UnacceptedAlgorithmException("Unsupported algorithm "
 					+ QuotedHeaderValue.of(header.getAlgorithm()) + ", accepted: " + this.algorithms));
 		}
 		JWKSelector selector = new JWKSelector(JWKMatcher.forJWSHeader(header));
@@ -137,8 +138,7 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 			// Outage tolerance: a fetch that fails, or failed less than refetchInterval
 			// ago, leaves the keys held in use (finished() logs it).
 			return fetchIfAllowed()
-				.map((fetch) -> fetch.onErrorResume(TokenVerificationUnavailableException.class,
-						(ex) -> Mono.just(known)))
+				.map((fetch) -> fetch.onErrorResume(IssuerKeysUnavailableException.class, (ex) -> Mono.just(known)))
 				.orElseGet(() -> Mono.just(known));
 		}
 		if (age.compareTo(this.refreshAheadAge) >= 0) {
@@ -218,8 +218,8 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 			.timeout(this.fetchTimeout, Mono
 				.error(() -> new TimeoutException("no complete answer within " + this.fetchTimeout.toMillis() + " ms")))
 			.map(this::parse)
-			.onErrorMap((ex) -> !(ex instanceof TokenVerificationUnavailableException),
-					(ex) -> new TokenVerificationUnavailableException(
+			.onErrorMap((ex) -> !(ex instanceof IssuerKeysUnavailableException),
+					(ex) -> new IssuerKeysUnavailableException(
 							"The issuer's keys could not be fetched from " + this.jwkSetUri + ": " + ex.getMessage(),
 							ex));
 	}
@@ -229,25 +229,25 @@ final class IssuerKeySet implements Function<SignedJWT, Flux<JWK>> {
 			return new FetchedKeys(JWKSet.parse(body), this.clock.instant());
 		}
 		catch (ParseException ex) {
-			throw new TokenVerificationUnavailableException(
+			throw new IssuerKeysUnavailableException(
 					"The issuer's JWKS at " + this.jwkSetUri + " is not a JWK set: " + ex.getMessage(), ex);
 		}
 	}
 
-	private synchronized TokenVerificationUnavailableException unavailable(String why) {
+	private synchronized IssuerKeysUnavailableException unavailable(String why) {
 		Attempt attempt = this.lastAttempt;
 		Throwable failure = (attempt != null) ? attempt.failure() : null;
 		Duration wait = (attempt != null)
 				? Duration.between(this.clock.instant(), attempt.startedAt().plus(this.refetchInterval))
 				: Duration.ZERO;
-		return new TokenVerificationUnavailableException("The issuer's keys could not be fetched (" + why
+		return new IssuerKeysUnavailableException("The issuer's keys could not be fetched (" + why
 				+ ((failure != null) ? ": " + failure.getMessage() : "") + "); next attempt in "
 				+ Math.max(0, wait.toSeconds()) + " s", failure);
 	}
 
-	private InvalidAccessTokenException unknownKey(JWSHeader header, FetchedKeys known) {
+	private UnknownSigningKeyException unknownKey(JWSHeader header, FetchedKeys known) {
 		// The algorithm is one accepted here; the kid can be anything.
-		return new InvalidAccessTokenException("The issuer has no " + header.getAlgorithm() + " key with kid '"
+		return new UnknownSigningKeyException("The issuer has no " + header.getAlgorithm() + " key with kid '"
 				+ QuotedHeaderValue.of(header.getKeyID()) + "' (its keys were fetched at " + known.fetchedAt()
 				+ "; they are fetched again at most every " + this.refetchInterval.toSeconds() + " s)");
 	}

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.mock.web.reactive.function.server.MockServerRequest;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,7 +38,7 @@ class AccessTokenReaderTests {
 	@Test
 	void tokenOfARemovedKeyShouldBeRefusedOnceItsCacheEntryAndTheKeysHaveExpired() {
 		TokenProperties properties = properties(this.issuer.jwkSetUri(), Duration.ofSeconds(1), Duration.ofSeconds(1));
-		AccessTokenReader reader = new AccessTokenReader(AccessTokenDecoders.verifyingDecoder(properties), properties);
+		AccessTokenReader reader = reader(AccessTokenDecoders.verifyingDecoder(properties), properties);
 		String token = this.issuer.token();
 		assertThat(claims(reader, token)).containsEntry("email", "john@gefyra.dev");
 
@@ -59,7 +60,7 @@ class AccessTokenReaderTests {
 		Duration jwksTtl = Duration.ofSeconds(1);
 		Duration cacheTtl = Duration.ofSeconds(1);
 		TokenProperties properties = properties(this.issuer.jwkSetUri(), jwksTtl, cacheTtl);
-		AccessTokenReader reader = new AccessTokenReader(AccessTokenDecoders.verifyingDecoder(properties), properties);
+		AccessTokenReader reader = reader(AccessTokenDecoders.verifyingDecoder(properties), properties);
 		String token = this.issuer.token();
 		assertThat(claims(reader, token)).containsEntry("email", "john@gefyra.dev");
 
@@ -72,11 +73,17 @@ class AccessTokenReaderTests {
 	@Test
 	void noneModeShouldRefuseATokenWhosePayloadIsNotAClaimsSet() {
 		TokenProperties properties = properties(null, Duration.ofMinutes(5), Duration.ofSeconds(60));
-		AccessTokenReader reader = new AccessTokenReader(AccessTokenDecoders.decodeOnlyDecoder("127.0.0.1"),
-				properties);
+		AccessTokenReader reader = reader(AccessTokenDecoders.decodeOnlyDecoder("127.0.0.1"), properties);
 		String notJson = Base64URL.encode("{\"alg\":\"RS256\"}") + "." + Base64URL.encode("not json") + ".c2ln";
 		assertThatExceptionOfType(InvalidAccessTokenException.class).isThrownBy(() -> claims(reader, notJson))
 			.withMessageStartingWith("The token's payload is not a JSON claims set");
+	}
+
+	/** Wired as the application context wires it, around the given decoder. */
+	private static AccessTokenReader reader(ReactiveJwtDecoder decoder, TokenProperties properties) {
+		AccessTokenConfiguration configuration = new AccessTokenConfiguration();
+		return new AccessTokenReader(
+				configuration.verifiedTokenCache(properties, configuration.accessTokenVerifier(decoder)), properties);
 	}
 
 	private static Map<String, Object> claims(AccessTokenReader reader, String token) {

@@ -79,7 +79,7 @@ class IssuerKeySetTests {
 		assertThat(keysFor(afterRotation)).hasSize(1);
 		assertThat(keysFor(afterRotation)).hasSize(1);
 		assertThat(this.issuer.jwksRequests()).isEqualTo(2);
-		assertThatExceptionOfType(InvalidAccessTokenException.class).isThrownBy(() -> keysFor(beforeRotation))
+		assertThatExceptionOfType(UnknownSigningKeyException.class).isThrownBy(() -> keysFor(beforeRotation))
 			.withMessageContaining("no RS256 key with kid '" + beforeRotation.getHeader().getKeyID() + "'");
 	}
 
@@ -101,13 +101,13 @@ class IssuerKeySetTests {
 		Duration took = Duration.ofNanos(System.nanoTime() - started);
 
 		assertThat(refusals).hasSize(forged.size())
-			.allSatisfy((refusal) -> assertThat(refusal).isInstanceOf(InvalidAccessTokenException.class)
+			.allSatisfy((refusal) -> assertThat(refusal).isInstanceOf(UnknownSigningKeyException.class)
 				.hasMessageContaining("no RS256 key with kid"));
 		assertThat(this.issuer.jwksRequests()).isEqualTo(2);
 		assertThat(took).isLessThan(Duration.ofSeconds(10));
 
 		this.clock.advance(REFETCH_INTERVAL);
-		assertThatExceptionOfType(InvalidAccessTokenException.class).isThrownBy(() -> keysFor(forged.get(0)));
+		assertThatExceptionOfType(UnknownSigningKeyException.class).isThrownBy(() -> keysFor(forged.get(0)));
 		assertThat(this.issuer.jwksRequests()).isEqualTo(3);
 	}
 
@@ -122,7 +122,7 @@ class IssuerKeySetTests {
 		this.issuer.rotateKey();
 		this.clock.advance(TTL.plusHours(1));
 
-		assertThatExceptionOfType(InvalidAccessTokenException.class).isThrownBy(() -> keysFor(token))
+		assertThatExceptionOfType(UnknownSigningKeyException.class).isThrownBy(() -> keysFor(token))
 			.withMessageContaining("no RS256 key with kid '" + token.getHeader().getKeyID() + "'");
 		assertThat(this.issuer.jwksRequests()).isEqualTo(2);
 	}
@@ -158,8 +158,8 @@ class IssuerKeySetTests {
 		assertThat(keysFor(token)).as("served from the keys held while they refresh").hasSize(1);
 		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(jwksDelay.dividedBy(2));
 		await().atMost(Duration.ofSeconds(5))
-			.untilAsserted(() -> assertThatExceptionOfType(InvalidAccessTokenException.class)
-				.isThrownBy(() -> keysFor(token)));
+			.untilAsserted(
+					() -> assertThatExceptionOfType(UnknownSigningKeyException.class).isThrownBy(() -> keysFor(token)));
 		assertThat(this.issuer.jwksRequests()).isEqualTo(2);
 	}
 
@@ -178,9 +178,9 @@ class IssuerKeySetTests {
 		assertThat(this.logs.messages(IssuerKeySet.class)).hasSize(1);
 		this.clock.advance(REFETCH_INTERVAL);
 		SignedJWT unknown = parse(TestIssuer.tokenWithKeyId("new-key"));
-		assertThatExceptionOfType(TokenVerificationUnavailableException.class).isThrownBy(() -> keysFor(unknown))
+		assertThatExceptionOfType(IssuerKeysUnavailableException.class).isThrownBy(() -> keysFor(unknown))
 			.withMessageContaining("could not be fetched");
-		assertThatExceptionOfType(TokenVerificationUnavailableException.class).isThrownBy(() -> keysFor(unknown))
+		assertThatExceptionOfType(IssuerKeysUnavailableException.class).isThrownBy(() -> keysFor(unknown))
 			.withMessageContaining("next attempt in");
 		assertThat(keysFor(known)).hasSize(1);
 		assertThat(this.issuer.jwksRequests()).isEqualTo(3);
@@ -213,9 +213,9 @@ class IssuerKeySetTests {
 	void failedFirstFetchShouldBeRetriedOnlyAfterTheInterval() {
 		SignedJWT token = parse(this.issuer.token());
 		this.issuer.jwksAvailable(false);
-		assertThatExceptionOfType(TokenVerificationUnavailableException.class).isThrownBy(() -> keysFor(token))
+		assertThatExceptionOfType(IssuerKeysUnavailableException.class).isThrownBy(() -> keysFor(token))
 			.withMessageContaining("503");
-		assertThatExceptionOfType(TokenVerificationUnavailableException.class).isThrownBy(() -> keysFor(token))
+		assertThatExceptionOfType(IssuerKeysUnavailableException.class).isThrownBy(() -> keysFor(token))
 			.withMessageContaining("next attempt in 10 s");
 		assertThat(this.issuer.jwksRequests()).isEqualTo(1);
 
@@ -228,7 +228,7 @@ class IssuerKeySetTests {
 	@Test
 	void algorithmNotAcceptedShouldBeRefusedWithoutAFetch() {
 		SignedJWT confused = parse(this.issuer.tokenHmacSignedWithPublicKey());
-		assertThatExceptionOfType(InvalidAccessTokenException.class).isThrownBy(() -> keysFor(confused))
+		assertThatExceptionOfType(UnacceptedAlgorithmException.class).isThrownBy(() -> keysFor(confused))
 			.withMessage("Unsupported algorithm HS256, accepted: [RS256]");
 		assertThat(this.issuer.jwksRequests()).isZero();
 	}
