@@ -57,13 +57,7 @@ class IssuerKeySetTests {
 	@Test
 	void concurrentRequestsShouldShareOneFetch() {
 		SignedJWT token = parse(this.issuer.token());
-		List<List<JWK>> found = Flux.range(0, 64)
-			.parallel(16)
-			.runOn(Schedulers.parallel())
-			.flatMap((i) -> this.keys.apply(token).collectList())
-			.sequential()
-			.collectList()
-			.block(Duration.ofSeconds(10));
+		List<List<JWK>> found = keysForConcurrentRequests(token, 64);
 		assertThat(found).hasSize(64).allSatisfy((matching) -> assertThat(matching).hasSize(1));
 		assertThat(this.issuer.jwksRequests()).isEqualTo(1);
 	}
@@ -134,13 +128,7 @@ class IssuerKeySetTests {
 		this.issuer.jwksDelay(Duration.ofMillis(500));
 		this.clock.advance(TTL.plusSeconds(1));
 
-		List<List<JWK>> found = Flux.range(0, 64)
-			.parallel(16)
-			.runOn(Schedulers.parallel())
-			.flatMap((i) -> this.keys.apply(token).collectList())
-			.sequential()
-			.collectList()
-			.block(Duration.ofSeconds(10));
+		List<List<JWK>> found = keysForConcurrentRequests(token, 64);
 		assertThat(found).hasSize(64).allSatisfy((matching) -> assertThat(matching).hasSize(1));
 		assertThat(this.issuer.jwksRequests()).isEqualTo(2);
 	}
@@ -231,6 +219,17 @@ class IssuerKeySetTests {
 		assertThatExceptionOfType(UnacceptedAlgorithmException.class).isThrownBy(() -> keysFor(confused))
 			.withMessage("Unsupported algorithm HS256, accepted: [RS256]");
 		assertThat(this.issuer.jwksRequests()).isZero();
+	}
+
+	/** The keys COUNT requests for TOKEN get, 16 at a time on parallel threads. */
+	private List<List<JWK>> keysForConcurrentRequests(SignedJWT token, int count) {
+		return Flux.range(0, count)
+			.parallel(16)
+			.runOn(Schedulers.parallel())
+			.flatMap((i) -> this.keys.apply(token).collectList())
+			.sequential()
+			.collectList()
+			.block(Duration.ofSeconds(10));
 	}
 
 	private List<JWK> keysFor(SignedJWT token) {
