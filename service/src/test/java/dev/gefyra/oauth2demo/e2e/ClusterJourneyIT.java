@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -24,8 +25,12 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.awaitility.Awaitility;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -64,6 +69,13 @@ class ClusterJourneyIT {
 
 	/** Above the 50 requests per second the rollout must answer without a failure. */
 	private static final int REQUESTS_PER_SECOND = 60;
+
+	private static final int REQUIRED_REQUESTS_PER_SECOND = 50;
+
+	/** Generous bounds: the designed reload is seen within seconds, not minutes. */
+	private static final double PUSH_TO_ANSWER_MEDIAN_LIMIT_S = 15;
+
+	private static final double PUSH_TO_ANSWER_MAX_LIMIT_S = 60;
 
 	private static final Path screenshots = Path.of(LocalStack.env("E2E_SCREENSHOTS", "target/e2e"));
 
@@ -158,11 +170,14 @@ class ClusterJourneyIT {
 	@Test
 	@Order(4)
 	void mappingsPushedToGitShouldBeAnsweredInTheSameSessionWithoutARestart() throws IOException {
-		Set<String> before = uids(cluster.settledAppPods());
+		List<Pod> starting = cluster.settledAppPods();
+		assertThat(starting).as("the app's Pods, all Ready, before the pushes").isNotEmpty();
+		Set<String> before = uids(starting);
 		List<Double> seconds = new ArrayList<>();
 		seconds.add(pushMappingUntilAnswered(mapping("Email", "email", "Name", "preferred_username"),
 				"Map Name <- preferred_username", (answer) -> JOHN.equals(answer.path("Name").asString())));
-		seconds.add(pushInvalidMappingUntilRefused(mapping("Email", "email", "Name ", "preferred_username")));
+		double refusedSeconds = pushInvalidMappingUntilRefused(
+				mapping("Email", "email", "Name ", "preferred_username"));
 		assertThat(itemInBrowser().path("Name").asString()).as("the last good mapping, still served").isEqualTo(JOHN);
 		seconds.add(pushMappingUntilAnswered(mapping("Email", "email", "Username", "preferred_username"),
 				"Map Username <- preferred_username instead of the refused Name",
@@ -176,10 +191,16 @@ class ClusterJourneyIT {
 		assertThat(uids(after)).as("the same Pods served every mapping").isEqualTo(before);
 		assertThat(after).as("container restarts").allMatch((pod) -> NodeCluster.restarts(pod) == 0);
 		seconds.sort(Double::compare);
-		results.putSeconds("push_to_answer_p50_s", seconds.get(seconds.size() / 2));
-		results.putSeconds("push_to_answer_max_s", seconds.get(seconds.size() - 1));
-		results.put("pushes", String.valueOf(seconds.size()));
-		assertThat(seconds.get(seconds.size() / 2)).as("push to answer, median (s)").isLessThan(15);
+		double median = seconds.get(seconds.size() / 2);
+		double max = seconds.get(seconds.size() - 1);
+		assertThat(seconds).as("answered pushes").hasSize(4);
+		assertThat(median).as("push to answer, median (s)").isLessThan(PUSH_TO_ANSWER_MEDIAN_LIMIT_S);
+		assertThat(max).as("push to answer, slowest (s)").isLessThan(PUSH_TO_ANSWER_MAX_LIMIT_S);
+		assertThat(refusedSeconds).as("push to refusal reported (s)").isLessThan(PUSH_TO_ANSWER_MAX_LIMIT_S);
+		results.putSeconds("push_to_answer_p50_s", median);
+		results.putSeconds("push_to_answer_max_s", max);
+		results.putSeconds("push_to_refused_s", refusedSeconds);
+		results.put("answered_pushes", String.valueOf(seconds.size()));
 	}
 
 	@Test
@@ -214,13 +235,14 @@ class ClusterJourneyIT {
 		assertThat(serveImage(newImage)).as("every Pod runs " + newImage).isTrue();
 		browser.get(APP_URL + "/");
 		assertThat(body().path("Hello").asString()).isEqualTo(greeting);
+		assertThat(report.failed()).as("failed requests during the rollout: %s", report.failures()).isZero();
+		assertThat(report.perSecond()).as("requests per second during the rollout")
+			.isGreaterThanOrEqualTo(REQUIRED_REQUESTS_PER_SECOND);
 		results.putSeconds("ship_to_serving_s", shipToServing);
 		results.putSeconds("ship_build_and_push_s", buildAndPush);
 		results.put("rollout_failed_requests", String.valueOf(report.failed()));
 		results.put("rollout_requests", String.valueOf(report.answered()));
 		results.putSeconds("rollout_requests_per_s", report.perSecond());
-		assertThat(report.failed()).as("failed requests during the rollout: %s", report.failures()).isZero();
-		assertThat(report.perSecond()).as("requests per second during the rollout").isGreaterThanOrEqualTo(50);
 	}
 
 	@Test
@@ -230,22 +252,30 @@ class ClusterJourneyIT {
 		int replicas = deployment.getSpec().getReplicas();
 		String component = deployment.getMetadata().getLabels().get("app.kubernetes.io/component");
 		ConfigMap configMap = cluster.client.configMaps().inNamespace(NodeCluster.APP).withName(NodeCluster.APP).get();
+		List<Deployment> seen = new CopyOnWriteArrayList<>();
 		SteadyLoad.Report report;
-		try (SteadyLoad load = SteadyLoad.start(URI.create(ITEM), sessionCookies(), ClusterJourneyIT::isJohnsAnswer,
-				REQUESTS_PER_SECOND)) {
+		Map<String, Double> undone = new LinkedHashMap<>();
+		try (Watch watch = cluster.appDeployment().watch(recordInto(seen));
+				SteadyLoad load = SteadyLoad.start(URI.create(ITEM), sessionCookies(), ClusterJourneyIT::isJohnsAnswer,
+						REQUESTS_PER_SECOND)) {
 			long started = System.nanoTime();
 			cluster.appDeployment().scale(replicas + 1);
-			await("Argo CD to scale the app back to " + replicas, Duration.ofMinutes(3),
-					() -> cluster.appDeployment().get().getSpec().getReplicas() == replicas);
-			results.putSeconds("selfheal_scale_s", secondsSince(started));
+			// Argo CD may undo it within a second: the watch shows that the drift was
+			// there before it was undone.
+			awaitSeenInOrder(seen, "the Deployment scaled to " + (replicas + 1) + ", then back to " + replicas,
+					(state) -> state.getSpec().getReplicas() == replicas + 1,
+					(state) -> state.getSpec().getReplicas() == replicas);
+			undone.put("selfheal_scale_s", secondsSince(started));
+			seen.clear();
 			started = System.nanoTime();
 			// What kubectl edit sends: a strategic merge patch.
 			cluster.appDeployment()
 				.patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
 						"{\"metadata\":{\"labels\":{\"app.kubernetes.io/component\":\"edited-by-hand\"}}}");
-			await("Argo CD to undo the edited label", Duration.ofMinutes(3), () -> component
-				.equals(cluster.appDeployment().get().getMetadata().getLabels().get("app.kubernetes.io/component")));
-			results.putSeconds("selfheal_edit_s", secondsSince(started));
+			awaitSeenInOrder(seen, "the label edited by hand, then " + component + " again",
+					(state) -> "edited-by-hand".equals(component(state)),
+					(state) -> component.equals(component(state)));
+			undone.put("selfheal_edit_s", secondsSince(started));
 			started = System.nanoTime();
 			cluster.client.resource(configMap).delete();
 			await("Argo CD to bring the ConfigMap back", Duration.ofMinutes(3), () -> {
@@ -253,21 +283,28 @@ class ClusterJourneyIT {
 					.inNamespace(NodeCluster.APP)
 					.withName(NodeCluster.APP)
 					.get();
+				// A new UID: the deletion took effect and this is Argo CD's copy.
 				return current != null && !current.getMetadata().getUid().equals(configMap.getMetadata().getUid())
 						&& current.getData().equals(configMap.getData());
 			});
-			results.putSeconds("selfheal_configmap_s", secondsSince(started));
+			undone.put("selfheal_configmap_s", secondsSince(started));
 			await("the app Synced and Healthy, its Pods Ready", Duration.ofMinutes(3),
 					() -> "Synced/Healthy".equals(cluster.application(NodeCluster.APP))
 							&& !cluster.settledAppPods().isEmpty());
 			report = load.stop();
 		}
 		assertThat(report.failed()).as("failed requests while drift was undone: %s", report.failures()).isZero();
-		for (Pod pod : cluster.settledAppPods()) {
+		assertThat(report.perSecond()).as("requests per second while drift was undone")
+			.isGreaterThanOrEqualTo(REQUIRED_REQUESTS_PER_SECOND);
+		List<Pod> app = cluster.settledAppPods();
+		assertThat(app).as("the app's Pods, all Ready, after the drift").isNotEmpty();
+		for (Pod pod : app) {
 			assertThat(served(cluster.claims(pod), STARTING_MAPPING)).as("%s serves the starting mapping", podName(pod))
 				.isTrue();
 		}
+		undone.forEach(results::putSeconds);
 		results.put("selfheal_requests", String.valueOf(report.answered()));
+		results.putSeconds("selfheal_requests_per_s", report.perSecond());
 		results.put("selfheal", "ok");
 	}
 
@@ -307,10 +344,13 @@ class ClusterJourneyIT {
 		results.putSeconds("restart_app_s", secondsSince(started));
 		experienced.put("app", browserExperience());
 
+		// The proxy's session lives in Redis and Keycloak's in PostgreSQL: no Pod above
+		// holds a session, so none of them may cost the user a login.
+		assertThat(experienced).as("what the browser saw after each Pod came back")
+			.containsOnlyKeys("keycloak", "postgresql", "app_while_replaced", "app")
+			.allSatisfy((pod, seen) -> assertThat(seen).as(pod).isEqualTo("answered"));
 		results.put("restart_experience",
 				experienced.entrySet().stream().map(Object::toString).collect(Collectors.joining(",")));
-		assertThat(experienced.values()).as("what the browser saw after each Pod came back: %s", experienced)
-			.allMatch((seen) -> seen.equals("answered") || seen.equals("login again"));
 		// The realm and its users, from PostgreSQL, after both restarts: a new login
 		// works.
 		browser.get(APP_URL + "/oauth2/sign_out");
@@ -363,7 +403,7 @@ class ClusterJourneyIT {
 		double seconds = secondsSince(started);
 		// The first answer came from one Pod; every Pod serves the mapping soon after.
 		await("every Pod to serve the mapping of \"" + message + "\"", Duration.ofSeconds(30),
-				() -> cluster.settledAppPods().stream().allMatch((pod) -> served(cluster.claims(pod), fields)));
+				() -> everyAppPod((pod) -> served(cluster.claims(pod), fields)));
 		return seconds;
 	}
 
@@ -376,7 +416,7 @@ class ClusterJourneyIT {
 		long started = System.nanoTime();
 		clone.push();
 		await("every Pod's /actuator/claims to report the refused mapping", Duration.ofMinutes(2),
-				() -> cluster.settledAppPods().stream().allMatch((pod) -> {
+				() -> everyAppPod((pod) -> {
 					JsonNode rejected = cluster.claims(pod).path("lastRejected");
 					return rejected.path("error").asString().contains("'Name '")
 							&& Instant.parse(rejected.path("rejectedAt").asString()).isAfter(pushed);
@@ -386,8 +426,54 @@ class ClusterJourneyIT {
 
 	/** Every Pod of the app runs that image, and only those Pods are there. */
 	private static boolean serveImage(String image) {
+		return everyAppPod((pod) -> NodeCluster.image(pod, "service").equals(image));
+	}
+
+	/** False while the app has no settled Pod: "every Pod" of none proves nothing. */
+	private static boolean everyAppPod(Predicate<Pod> condition) {
 		List<Pod> app = cluster.settledAppPods();
-		return !app.isEmpty() && app.stream().allMatch((pod) -> NodeCluster.image(pod, "service").equals(image));
+		return !app.isEmpty() && app.stream().allMatch(condition);
+	}
+
+	private static Watcher<Deployment> recordInto(List<Deployment> seen) {
+		return new Watcher<>() {
+
+			@Override
+			public void eventReceived(Action action, Deployment deployment) {
+				seen.add(deployment);
+			}
+
+			@Override
+			public void onClose(WatcherException cause) {
+			}
+
+		};
+	}
+
+	/**
+	 * Waits until the watch has shown a state matching drifted, then a later one matching
+	 * undone.
+	 */
+	private static void awaitSeenInOrder(List<Deployment> seen, String what, Predicate<Deployment> drifted,
+			Predicate<Deployment> undone) {
+		await(what, Duration.ofMinutes(3), () -> {
+			List<Deployment> states = List.copyOf(seen);
+			int drift = indexOfFirst(states, drifted, 0);
+			return drift >= 0 && indexOfFirst(states, undone, drift + 1) >= 0;
+		});
+	}
+
+	private static int indexOfFirst(List<Deployment> states, Predicate<Deployment> condition, int from) {
+		for (int i = from; i < states.size(); i++) {
+			if (condition.test(states.get(i))) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+	private static @Nullable String component(Deployment deployment) {
+		return deployment.getMetadata().getLabels().get("app.kubernetes.io/component");
 	}
 
 	private static boolean served(JsonNode claims, Map<String, String> fields) {
