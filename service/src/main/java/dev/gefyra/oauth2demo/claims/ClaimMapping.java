@@ -27,7 +27,7 @@ public record ClaimMapping(List<ValidatedField> fields, String missing) {
 	 * claim {@code email}.
 	 */
 	public static final ClaimMapping DEFAULT = new ClaimMapping(
-			List.of(new ValidatedField("Email", ClaimPath.parse("email"))), "not given");
+			List.of(new ValidatedField("Email", ClaimPath.parse("email"))), ClaimsProperties.DEFAULT_MISSING);
 
 	public ClaimMapping {
 		fields = List.copyOf(fields);

@@ -3,6 +3,7 @@ package dev.gefyra.oauth2demo.token;
 import java.time.Clock;
 
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
@@ -13,6 +14,7 @@ import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
  * verdicts, and the cache of tokens that passed.
  */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(TokenProperties.class)
 class AccessTokenConfiguration {
 
 	@Bean
