@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,6 +15,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gefyra.oauth2demo.token.TokenProperties;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -40,6 +42,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.dataformat.toml.TomlMapper;
 
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.core.env.StandardEnvironment;
@@ -225,9 +229,11 @@ class AppDeploymentTests {
 			.getPort();
 		String realm = GitOpsTree.yamlFile(REALM_FILE).path("realm").asText();
 		String base = "http://" + host + ":" + port + "/realms/" + realm + "/protocol/openid-connect/";
-		assertThat(env(proxy(overlay), "OAUTH2_PROXY_REDEEM_URL").getValue()).isEqualTo(base + "token");
-		assertThat(env(proxy(overlay), "OAUTH2_PROXY_OIDC_JWKS_URL").getValue()).isEqualTo(base + "certs");
-		assertThat(env(service(overlay), "TOKEN_JWK_SET_URI").getValue()).isEqualTo(base + "certs");
+		assertThat(expandedEnv(proxy(overlay), "OAUTH2_PROXY_REDEEM_URL")).isEqualTo(base + "token");
+		assertThat(expandedEnv(proxy(overlay), "OAUTH2_PROXY_OIDC_JWKS_URL")).isEqualTo(base + "certs");
+		assertThat(expandedEnv(proxy(overlay), "OAUTH2_PROXY_BACKEND_LOGOUT_URL"))
+			.isEqualTo(base + "logout?id_token_hint={id_token}");
+		assertThat(expandedEnv(service(overlay), "TOKEN_JWK_SET_URI")).isEqualTo(base + "certs");
 	}
 
 	/**
@@ -454,7 +460,7 @@ class AppDeploymentTests {
 		assertThat(mappers).anySatisfy((mapper) -> {
 			assertThat(mapper.path("protocolMapper").asText()).isEqualTo("oidc-audience-mapper");
 			assertThat(mapper.path("config").path("included.client.audience").asText())
-				.isEqualTo(GitOpsTree.yamlFile(SERVICE_CONFIG).path("token").path("audience").asText());
+				.isEqualTo(serviceDefaults().audience());
 			assertThat(mapper.path("config").path("access.token.claim").asText()).isEqualTo("true");
 		});
 		assertThat(mappers).anySatisfy((mapper) -> assertThat(mapper.path("protocolMapper").asText())
@@ -592,6 +598,33 @@ class AppDeploymentTests {
 			.stream()
 			.filter((mount) -> mount.getName().equals(volume.getName()))
 			.toList();
+	}
+
+	/**
+	 * The service's token.* settings where nothing overrides them (the base sets none of
+	 * these).
+	 */
+	private static TokenProperties serviceDefaults() {
+		return new Binder(new MapConfigurationPropertySource(
+				Map.of("token.jwk-set-uri", "http://keycloak/certs", "token.issuer", "http://keycloak")))
+			.bindOrCreate("token", TokenProperties.class);
+	}
+
+	/**
+	 * The value the kubelet gives the variable: each {@code $(NAME)} of a variable
+	 * defined earlier in the same container is replaced; any other is left as written.
+	 */
+	private static String expandedEnv(Container container, String name) {
+		Map<String, String> expanded = new LinkedHashMap<>();
+		for (EnvVar variable : container.getEnv()) {
+			String value = (variable.getValue() != null) ? variable.getValue() : "";
+			for (Map.Entry<String, String> earlier : expanded.entrySet()) {
+				value = value.replace("$(" + earlier.getKey() + ")", earlier.getValue());
+			}
+			expanded.put(variable.getName(), value);
+		}
+		assertThat(expanded).as("the environment of %s", container.getName()).containsKey(name);
+		return expanded.get(name);
 	}
 
 	private static EnvVar env(Container container, String name) {
