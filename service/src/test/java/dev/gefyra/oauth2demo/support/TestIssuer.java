@@ -34,15 +34,19 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
-
-import org.springframework.test.context.DynamicPropertyRegistry;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A stand-in for Keycloak in tests: an RSA signing key, its JWKS served over HTTP on
  * loopback, and real RS256 tokens shaped like Keycloak's (issuer, audience, email, nested
  * {@code realm_access}).
+ * <p>
+ * Registered as a test class's extension ({@code @RegisterExtension static}), it is the
+ * token issuer of the class's Spring Boot application
+ * ({@link TestIssuerContextCustomizerFactory}) and stops after the class.
  */
-public final class TestIssuer implements AutoCloseable {
+public final class TestIssuer implements AutoCloseable, AfterAllCallback {
 
 	public static final String ISSUER = "http://keycloak.test/realms/demo";
 
@@ -103,15 +107,6 @@ public final class TestIssuer implements AutoCloseable {
 
 	public URI jwkSetUri() {
 		return URI.create("http://127.0.0.1:" + this.server.getAddress().getPort() + "/jwks");
-	}
-
-	/**
-	 * Points the service's {@code token.*} settings at this issuer.
-	 * @param registry the test's dynamic properties
-	 */
-	public void registerAsTokenIssuer(DynamicPropertyRegistry registry) {
-		registry.add("token.jwk-set-uri", this::jwkSetUri);
-		registry.add("token.issuer", () -> ISSUER);
 	}
 
 	public int jwksRequests() {
@@ -331,6 +326,11 @@ public final class TestIssuer implements AutoCloseable {
 	@Override
 	public void close() {
 		this.server.stop(0);
+	}
+
+	@Override
+	public void afterAll(ExtensionContext context) {
+		close();
 	}
 
 }

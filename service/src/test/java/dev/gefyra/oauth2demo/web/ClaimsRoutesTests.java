@@ -14,8 +14,8 @@ import com.nimbusds.jose.util.JSONObjectUtils;
 
 import dev.gefyra.oauth2demo.support.TestIssuer;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,8 +26,6 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -46,22 +44,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 @AutoConfigureWebTestClient
 class ClaimsRoutesTests {
 
-	private static final TestIssuer issuer = TestIssuer.start();
+	@RegisterExtension
+	static final TestIssuer issuer = TestIssuer.start();
 
 	private static final String HEADER = "X-Forwarded-Access-Token";
 
 	@Autowired
 	private WebTestClient client;
-
-	@DynamicPropertySource
-	static void issuerProperties(DynamicPropertyRegistry registry) {
-		issuer.registerAsTokenIssuer(registry);
-	}
-
-	@AfterAll
-	static void stopIssuer() {
-		issuer.close();
-	}
 
 	@Test
 	void rootShouldGreet() {

@@ -23,15 +23,12 @@ import java.util.function.Supplier;
 
 import dev.gefyra.oauth2demo.support.ExpectedLogs;
 import dev.gefyra.oauth2demo.support.TestIssuer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,7 +46,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"claims.mapping[1].field=roles", "claims.mapping[1].claim=realm_access.roles" })
 class HostileInputTests {
 
-	private static final TestIssuer issuer = TestIssuer.start();
+	@RegisterExtension
+	static final TestIssuer issuer = TestIssuer.start();
 
 	private static final int ROUNDS = 500;
 
@@ -71,16 +69,6 @@ class HostileInputTests {
 
 	@LocalServerPort
 	private int port;
-
-	@DynamicPropertySource
-	static void issuerProperties(DynamicPropertyRegistry registry) {
-		issuer.registerAsTokenIssuer(registry);
-	}
-
-	@AfterAll
-	static void stopIssuer() {
-		issuer.close();
-	}
 
 	@Test
 	void hostileCorpusShouldGetNo5xxAndLetNoForgeryIn() throws IOException {

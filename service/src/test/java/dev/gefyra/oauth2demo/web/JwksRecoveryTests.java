@@ -3,15 +3,13 @@ package dev.gefyra.oauth2demo.web;
 import java.time.Duration;
 
 import dev.gefyra.oauth2demo.support.TestIssuer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,22 +26,13 @@ import static org.awaitility.Awaitility.await;
 @AutoConfigureWebTestClient
 class JwksRecoveryTests {
 
-	private static final TestIssuer issuer = startedDown();
+	@RegisterExtension
+	static final TestIssuer issuer = startedDown();
 
 	private static final String HEADER = "X-Forwarded-Access-Token";
 
 	@Autowired
 	private WebTestClient client;
-
-	@DynamicPropertySource
-	static void issuerProperties(DynamicPropertyRegistry registry) {
-		issuer.registerAsTokenIssuer(registry);
-	}
-
-	@AfterAll
-	static void stopIssuer() {
-		issuer.close();
-	}
 
 	@Test
 	void tokenFirstSeenDuringAJwksOutageShouldPassOnceTheJwksIsBack() {

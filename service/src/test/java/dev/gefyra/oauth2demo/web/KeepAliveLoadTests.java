@@ -19,9 +19,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
 
 import dev.gefyra.oauth2demo.support.TestIssuer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -29,8 +29,6 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,7 +45,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 		properties = { "management.server.port=0", "token.jwks-refetch-interval=0s" })
 class KeepAliveLoadTests {
 
-	private static final TestIssuer issuer = TestIssuer.start();
+	@RegisterExtension
+	static final TestIssuer issuer = TestIssuer.start();
 
 	private static final String HEADER = "X-Forwarded-Access-Token";
 
@@ -69,16 +68,6 @@ class KeepAliveLoadTests {
 
 	@LocalServerPort
 	private int port;
-
-	@DynamicPropertySource
-	static void issuerProperties(DynamicPropertyRegistry registry) {
-		issuer.registerAsTokenIssuer(registry);
-	}
-
-	@AfterAll
-	static void stopIssuer() {
-		issuer.close();
-	}
 
 	/**
 	 * As in the running service the issue probed: the JWKS client and the keys are warm,

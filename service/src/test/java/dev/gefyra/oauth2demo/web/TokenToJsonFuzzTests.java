@@ -27,6 +27,7 @@ import com.nimbusds.jose.util.Base64URL;
 import dev.gefyra.oauth2demo.support.TestIssuer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -44,8 +45,6 @@ import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.http.server.reactive.MockServerHttpResponse;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,7 +67,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"claims.mapping[3].field=nested", "claims.mapping[3].claim=a.b.c" })
 class TokenToJsonFuzzTests {
 
-	private static final TestIssuer issuer = TestIssuer.start();
+	@RegisterExtension
+	static final TestIssuer issuer = TestIssuer.start();
 
 	private static final String HEADER = "X-Forwarded-Access-Token";
 
@@ -128,15 +128,9 @@ class TokenToJsonFuzzTests {
 	@Autowired
 	private HttpHandler httpHandler;
 
-	@DynamicPropertySource
-	static void issuerProperties(DynamicPropertyRegistry registry) {
-		issuer.registerAsTokenIssuer(registry);
-	}
-
 	@AfterAll
-	static void reportAndStopIssuer() {
+	static void report() {
 		System.out.println("TokenToJsonFuzzTests: executions=" + executions.sum() + " outcomes=" + outcomes);
-		issuer.close();
 	}
 
 	// The dictionary holds spellings the parsers compare input against, so that
