@@ -88,6 +88,16 @@ on_exit() {
   EXIT_COMMANDS+=("$1")
 }
 
+# result_line FIELD=VALUE...: from an EXIT hook, the RESULT line when the run passed; when it failed,
+# the figures measured so far go to stderr marked unproven, never as a RESULT line.
+result_line() {
+  if ((EXIT_STATUS == 0)); then
+    echo "RESULT $*"
+  else
+    warn "no RESULT: the run failed; figures so far, unproven: $*"
+  fi
+}
+
 # A failure names the step and its log, and prints the log's end; Ctrl-C (130) is not a failure.
 _report_and_clean_up() {
   local status=$?
