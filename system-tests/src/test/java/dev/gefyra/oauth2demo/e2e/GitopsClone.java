@@ -47,9 +47,14 @@ final class GitopsClone {
 		Path file = this.dir.resolve(CONFIGMAP);
 		String yaml = Files.readString(file);
 		int from = yaml.indexOf("      mapping:\n");
-		int to = yaml.indexOf("      missing:", from);
-		if (from < 0 || to < 0) {
-			throw new IllegalStateException(CONFIGMAP + " no longer has claims.mapping then claims.missing: " + yaml);
+		if (from < 0) {
+			throw new IllegalStateException(CONFIGMAP + " no longer has claims.mapping: " + yaml);
+		}
+		// The mapping's entries are the lines indented deeper than its key.
+		int to = from + "      mapping:\n".length();
+		while (to < yaml.length() && yaml.startsWith("        ", to)) {
+			int end = yaml.indexOf('\n', to);
+			to = (end < 0) ? yaml.length() : end + 1;
 		}
 		StringBuilder mapping = new StringBuilder("      mapping:\n");
 		fields.forEach((field, claim) -> mapping.append("        - field: ")
@@ -79,6 +84,14 @@ final class GitopsClone {
 	/** {@code git push cluster HEAD:main}: Argo CD is asked to look at git right away. */
 	void push() {
 		git("push", "--quiet", REMOTE, "HEAD:main");
+	}
+
+	/**
+	 * As a hurried user pushes past the pre-push hook ({@code scripts/git-hooks}), so the
+	 * cluster's own refusal is what is tested.
+	 */
+	void pushSkippingHooks() {
+		git("push", "--quiet", "--no-verify", REMOTE, "HEAD:main");
 	}
 
 	/** {@code scripts/ship}: builds the image with Jib, commits its tag, pushes. */
