@@ -1,6 +1,7 @@
 package dev.gefyra.oauth2demo.reload;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.gefyra.oauth2demo.claims.ClaimMapping;
@@ -15,6 +16,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
@@ -32,6 +34,9 @@ import org.springframework.stereotype.Component;
  * configured mapping is served, its disappearance (the ConfigMap deleted, its key
  * removed) is refused like an invalid change: falling back to the built-in mapping would
  * change every answer because of what is usually a mistake or a moment of a re-creation.
+ * <p>
+ * Each accepted change is published as a {@link ClaimMappingServed}, each new refusal as
+ * a {@link ClaimMappingRefused}, for those who report them outside the Pod.
  */
 @Component
 public class ActiveClaimMapping {
@@ -52,6 +57,9 @@ public class ActiveClaimMapping {
 	 */
 	private @Nullable String outstandingError;
 
+	/** When the refusal not yet followed by a valid mapping happened. */
+	private volatile @Nullable Instant outstandingSince;
+
 	/** No configured mapping was accepted yet: the built-in one is served. */
 	private boolean servingBuiltIn;
 
@@ -59,13 +67,17 @@ public class ActiveClaimMapping {
 
 	private final Counter rejects;
 
+	private final ApplicationEventPublisher events;
+
 	@Autowired
-	public ActiveClaimMapping(Environment environment, MeterRegistry meterRegistry) {
-		this(environment, meterRegistry, Clock.systemUTC());
+	public ActiveClaimMapping(Environment environment, MeterRegistry meterRegistry, ApplicationEventPublisher events) {
+		this(environment, meterRegistry, events, Clock.systemUTC());
 	}
 
-	ActiveClaimMapping(Environment environment, MeterRegistry meterRegistry, Clock clock) {
+	ActiveClaimMapping(Environment environment, MeterRegistry meterRegistry, ApplicationEventPublisher events,
+			Clock clock) {
 		this.environment = environment;
+		this.events = events;
 		this.clock = clock;
 		this.reloads = Counter.builder("claims.mapping.reloads")
 			.description("Claim mapping changes accepted after a refresh")
@@ -75,6 +87,11 @@ public class ActiveClaimMapping {
 			.register(meterRegistry);
 		Gauge.builder("claims.mapping.revision", this, (mapping) -> mapping.snapshot().revision())
 			.description("Revision of the claim mapping being served")
+			.register(meterRegistry);
+		Gauge.builder("claims.mapping.refused.since", this, ActiveClaimMapping::refusedSinceEpochSeconds)
+			.description("When the settings were last refused with no valid mapping since (epoch seconds); 0 while "
+					+ "the served mapping is the configured one")
+			.baseUnit("seconds")
 			.register(meterRegistry);
 		boolean configured = ClaimMappingLoader.isMappingSet(environment);
 		ClaimMapping initial = configured ? tryLoad() : null;
@@ -110,6 +127,20 @@ public class ActiveClaimMapping {
 	}
 
 	/**
+	 * The refusal still standing: the settings were refused and no valid mapping was read
+	 * since, so the served mapping is not the configured one.
+	 * @return the standing refusal, or {@code null} when the settings were taken
+	 */
+	public @Nullable RejectedClaimMapping standingRejection() {
+		return (this.outstandingSince != null) ? this.lastRejection.get() : null;
+	}
+
+	private double refusedSinceEpochSeconds() {
+		Instant since = this.outstandingSince;
+		return (since != null) ? since.getEpochSecond() : 0;
+	}
+
+	/**
 	 * Re-reads the mapping after Spring Cloud refreshed the environment (a ConfigMap
 	 * change seen by the Kubernetes change detector, or {@code /actuator/refresh}).
 	 * @param event the refresh's change event
@@ -138,6 +169,7 @@ public class ActiveClaimMapping {
 		this.current.set(next);
 		this.reloads.increment();
 		logger.info("Claim mapping revision " + next.revision() + ": " + candidate.fields());
+		this.events.publishEvent(new ClaimMappingServed(next));
 	}
 
 	private synchronized @Nullable ClaimMapping tryLoad() {
@@ -146,6 +178,7 @@ public class ActiveClaimMapping {
 			settings = ClaimMappingLoader.bind(this.environment);
 			ClaimMapping mapping = ClaimMapping.of(settings);
 			this.outstandingError = null;
+			this.outstandingSince = null;
 			return mapping;
 		}
 		catch (InvalidClaimMappingException ex) {
@@ -162,14 +195,23 @@ public class ActiveClaimMapping {
 	}
 
 	private void reject(@Nullable ClaimsProperties settings, String error) {
-		this.lastRejection.set(new RejectedClaimMapping(settings, error, this.clock.instant()));
+		RejectedClaimMapping rejection = new RejectedClaimMapping(settings, error, this.clock.instant());
+		this.lastRejection.set(rejection);
+		if (this.outstandingSince == null) {
+			this.outstandingSince = rejection.rejectedAt();
+		}
 		if (error.equals(this.outstandingError)) {
 			return;
 		}
 		this.outstandingError = error;
 		this.rejects.increment();
+		ClaimMappingSnapshot served = this.current.get();
 		logger.error("Claim mapping rejected, still serving revision "
-				+ ((this.current.get() != null) ? this.current.get().revision() : "built-in") + ": " + error);
+				+ ((served != null) ? served.revision() : "built-in") + ": " + error);
+		if (served != null) {
+			// At start-up nothing is served yet: the ready Pod reports its state then.
+			this.events.publishEvent(new ClaimMappingRefused(rejection, served));
+		}
 	}
 
 }

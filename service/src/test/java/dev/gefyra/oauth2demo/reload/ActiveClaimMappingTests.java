@@ -1,5 +1,6 @@
 package dev.gefyra.oauth2demo.reload;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,13 +39,15 @@ class ActiveClaimMappingTests {
 
 	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
+	private final List<Object> published = new ArrayList<>();
+
 	ActiveClaimMappingTests() {
 		this.environment.getPropertySources().addFirst(new MapPropertySource("configmap", this.configMap));
 	}
 
 	@Test
 	void startShouldServeConfiguredMappingAsRevisionOne() {
-		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters, this.published::add);
 		assertThat(active.snapshot().revision()).isEqualTo(1);
 		assertThat(active.snapshot().mapping().apply(CLAIMS)).containsExactly(Map.entry("Mail", "john@gefyra.dev"),
 				Map.entry("user", "john"));
@@ -54,7 +57,7 @@ class ActiveClaimMappingTests {
 
 	@Test
 	void changeShouldBeServedAsNextRevision() {
-		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters, this.published::add);
 		this.configMap.put("claims.mapping[0].field", "Address");
 		refresh(active);
 		assertThat(active.snapshot().revision()).isEqualTo(2);
@@ -62,11 +65,14 @@ class ActiveClaimMappingTests {
 				Map.entry("user", "john"));
 		assertThat(this.meters.counter("claims.mapping.reloads").count()).isEqualTo(1);
 		assertThat(this.meters.get("claims.mapping.revision").gauge().value()).isEqualTo(2);
+		assertThat(this.published).singleElement()
+			.isInstanceOfSatisfying(ClaimMappingServed.class,
+					(served) -> assertThat(served.snapshot()).isSameAs(active.snapshot()));
 	}
 
 	@Test
 	void refreshWithoutChangeShouldKeepRevision() {
-		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters, this.published::add);
 		ClaimMappingSnapshot before = active.snapshot();
 		refresh(active);
 		assertThat(active.snapshot()).isSameAs(before);
@@ -75,7 +81,7 @@ class ActiveClaimMappingTests {
 
 	@Test
 	void invalidChangeShouldKeepLastGoodMappingAndBeReportedOnce() {
-		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters, this.published::add);
 		ClaimMapping configured = active.snapshot().mapping();
 		this.logs.expect(ActiveClaimMapping.class, "Claim mapping rejected, still serving revision 1: "
 				+ "claims.mapping[0].claim: claim path 'realm_access..roles' has an empty segment");
@@ -90,11 +96,25 @@ class ActiveClaimMappingTests {
 				new ConfiguredField("Mail", "realm_access..roles"), new ConfiguredField("user", "preferred_username"));
 		assertThat(this.meters.counter("claims.mapping.rejects").count()).as("the same error counts once").isEqualTo(1);
 		assertThat(this.logs.messages(ActiveClaimMapping.class)).as("the same error is logged once").hasSize(1);
+		assertThat(this.published).as("the same error is published once")
+			.singleElement()
+			.isInstanceOfSatisfying(ClaimMappingRefused.class, (refused) -> {
+				assertThat(refused.rejection().error()).contains("empty segment");
+				assertThat(refused.served().revision()).isEqualTo(1);
+			});
+		assertThat(active.standingRejection()).isSameAs(active.lastRejection());
+		assertThat(this.meters.get("claims.mapping.refused.since").gauge().value())
+			.isEqualTo(active.lastRejection().rejectedAt().getEpochSecond())
+			.isPositive();
 
 		this.configMap.put("claims.mapping[0].claim", "email_address");
 		refresh(active);
 		assertThat(active.snapshot().revision()).isEqualTo(2);
 		assertThat(active.snapshot().mapping().apply(Map.of("email_address", "j@x"))).containsEntry("Mail", "j@x");
+		assertThat(active.standingRejection()).as("taken since").isNull();
+		assertThat(active.lastRejection()).as("still readable").isNotNull();
+		assertThat(this.meters.get("claims.mapping.refused.since").gauge().value()).isZero();
+		assertThat(this.published).last().isInstanceOf(ClaimMappingServed.class);
 	}
 
 	@Test
@@ -104,15 +124,17 @@ class ActiveClaimMappingTests {
 		this.logs.expect(ActiveClaimMapping.class,
 				"Serving the built-in claim mapping [Email <- email] until a valid one is configured");
 		this.configMap.put("claims.mapping[0].field", "");
-		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters, this.published::add);
 		assertThat(active.snapshot().mapping()).isSameAs(ClaimMapping.DEFAULT);
 		assertThat(active.lastRejection().error()).contains("claims.mapping[0].field is empty");
+		assertThat(active.standingRejection()).isNotNull();
+		assertThat(this.published).as("reported once the application is ready, not while it starts").isEmpty();
 	}
 
 	@Test
 	void noMappingAtStartShouldServeTheBuiltInOneWithoutRejection() {
 		this.configMap.clear();
-		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters, this.published::add);
 		assertThat(active.snapshot().mapping()).isSameAs(ClaimMapping.DEFAULT);
 		refresh(active);
 		assertThat(active.lastRejection()).isNull();
@@ -121,7 +143,7 @@ class ActiveClaimMappingTests {
 
 	@Test
 	void configuredMappingThatDisappearsShouldBeKeptAndTheRemovalRejected() {
-		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters, this.published::add);
 		this.logs.expect(ActiveClaimMapping.class,
 				"Claim mapping rejected, still serving revision 1: claims.mapping is no longer set");
 		this.configMap.clear();
@@ -140,7 +162,7 @@ class ActiveClaimMappingTests {
 
 	@Test
 	void emptyMappingShouldBeRejectedNotTakenForAbsent() {
-		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters);
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters, this.published::add);
 		this.logs.expect(ActiveClaimMapping.class,
 				"Claim mapping rejected, still serving revision 1: claims.mapping lists no field");
 		this.configMap.clear();

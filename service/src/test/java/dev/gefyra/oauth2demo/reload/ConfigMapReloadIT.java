@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,10 +14,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.gefyra.oauth2demo.actuator.ClaimsEndpoint;
 import dev.gefyra.oauth2demo.claims.ConfiguredField;
+import dev.gefyra.oauth2demo.kubernetes.ClaimMappingEventRecorder;
+import dev.gefyra.oauth2demo.kubernetes.RefusedSettingsAnnotation;
 import dev.gefyra.oauth2demo.support.ExpectedLogs;
 import dev.gefyra.oauth2demo.support.TestIssuer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -182,11 +186,50 @@ class ConfigMapReloadIT {
 		});
 		assertItemBody(token, BODY_B);
 		assertThat(status().revision()).isEqualTo(revisionB);
+		Event refused = awaitEvent(ClaimMappingEventRecorder.REFUSED, "claim path 'email..address'");
+		assertThat(refused.getType()).isEqualTo("Warning");
+		assertThat(refused.getMessage()).contains("still serving revision " + revisionB);
+		await().atMost(RELOAD_DEADLINE)
+			.untilAsserted(() -> assertThat(annotations()).as("the marks Argo CD's health check reads")
+				.containsEntry(RefusedSettingsAnnotation.SETTINGS, MAPPING_INVALID)
+				.hasEntrySatisfying(RefusedSettingsAnnotation.MESSAGE,
+						(message) -> assertThat(message).contains("claim path 'email..address' has an empty segment")));
 
 		applyConfigMap(MAPPING_ONLY_MAIL);
 		awaitItemBody(token, "{\"item_id\":1,\"Mail\":\"john@gefyra.dev\"}");
 		assertThat(status().revision()).isEqualTo(revisionB + 1);
 		assertThat(status().mapping()).containsExactly(new ConfiguredField("Mail", "email"));
+		Event served = awaitEvent(ClaimMappingEventRecorder.SERVED, "serves claim mapping revision " + (revisionB + 1));
+		assertThat(served.getType()).isEqualTo("Normal");
+		await().atMost(RELOAD_DEADLINE)
+			.untilAsserted(() -> assertThat(annotations()).as("the marks, once the settings are taken")
+				.doesNotContainKeys(RefusedSettingsAnnotation.SETTINGS, RefusedSettingsAnnotation.MESSAGE));
+	}
+
+	private static Map<String, String> annotations() {
+		ConfigMap configMap = kubernetes.configMaps().inNamespace(NAMESPACE).withName("oauth2-demo").get();
+		Map<String, String> annotations = configMap.getMetadata().getAnnotations();
+		return (annotations != null) ? annotations : Map.of();
+	}
+
+	/**
+	 * The Event the service wrote on the ConfigMap with that reason and a message
+	 * containing the text, as {@code kubectl describe configmap} lists it.
+	 */
+	private static Event awaitEvent(String reason, String text) {
+		return await().atMost(RELOAD_DEADLINE)
+			.until(() -> kubernetes.v1()
+				.events()
+				.inNamespace(NAMESPACE)
+				.list()
+				.getItems()
+				.stream()
+				.filter((event) -> reason.equals(event.getReason()) && event.getMessage().contains(text))
+				.filter((event) -> "ConfigMap".equals(event.getInvolvedObject().getKind())
+						&& "oauth2-demo".equals(event.getInvolvedObject().getName())
+						&& NAMESPACE.equals(event.getInvolvedObject().getNamespace()))
+				.findFirst()
+				.orElse(null), Objects::nonNull);
 	}
 
 	@Test

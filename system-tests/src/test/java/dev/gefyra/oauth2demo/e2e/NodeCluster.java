@@ -64,6 +64,28 @@ final class NodeCluster implements AutoCloseable {
 		return field(status, "sync", "status") + "/" + field(status, "health", "status");
 	}
 
+	/**
+	 * The health message Argo CD gives one resource of an Application, or "" when it has
+	 * none.
+	 */
+	String resourceHealthMessage(String application, String kind, String name) {
+		GenericKubernetesResource found = this.client.genericKubernetesResources("argoproj.io/v1alpha1", "Application")
+			.inNamespace("argocd")
+			.withName(application)
+			.get();
+		if (found == null || !(found.getAdditionalProperties().get("status") instanceof Map<?, ?> status)
+				|| !(status.get("resources") instanceof List<?> resources)) {
+			return "";
+		}
+		return resources.stream()
+			.filter((resource) -> resource instanceof Map<?, ?> entry && kind.equals(entry.get("kind"))
+					&& name.equals(entry.get("name")))
+			.map((resource) -> field((Map<?, ?>) resource, "health", "message"))
+			.filter((message) -> !"missing".equals(message) && !"null".equals(message))
+			.findFirst()
+			.orElse("");
+	}
+
 	JsonNode claims(Pod appPod) {
 		return LocalStack.parse(
 				LocalStack.get("http://" + appPod.getStatus().getPodIP() + ":9155/actuator/claims", Map.of()).body());

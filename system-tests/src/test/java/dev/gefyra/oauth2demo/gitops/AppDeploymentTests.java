@@ -283,17 +283,28 @@ class AppDeploymentTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "local", "production" })
-	void rbacShouldGrantExactlyWhatSpringCloudKubernetesNeeds(String overlay) {
+	void rbacShouldGrantExactlyWhatSpringCloudKubernetesAndTheEventsNeed(String overlay) {
 		List<HasMetadata> objects = GitOpsTree.render("gitops/oauth2-demo/overlays/" + overlay);
 		assertThat(objects)
 			.noneMatch((object) -> object instanceof ClusterRole || object instanceof ClusterRoleBinding);
 		Role role = single(overlay, Role.class);
-		assertThat(role.getRules()).singleElement().satisfies((PolicyRule rule) -> {
-			assertThat(rule.getApiGroups()).containsExactly("");
-			assertThat(rule.getResources()).containsExactly("configmaps");
-			assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
-			assertThat(rule.getResourceNames()).isNullOrEmpty();
-		});
+		assertThat(role.getRules()).hasSize(3)
+			.allSatisfy((PolicyRule rule) -> assertThat(rule.getApiGroups()).containsExactly(""));
+		PolicyRule watch = role.getRules().get(0);
+		assertThat(watch.getResources()).containsExactly("configmaps");
+		assertThat(watch.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
+		assertThat(watch.getResourceNames()).isNullOrEmpty();
+		// The Events on the ConfigMap that say what each Pod made of it; core/v1 only.
+		PolicyRule events = role.getRules().get(1);
+		assertThat(events.getResources()).containsExactly("events");
+		assertThat(events.getVerbs()).containsExactlyInAnyOrder("create", "patch");
+		assertThat(events.getResourceNames()).isNullOrEmpty();
+		// The refused-settings annotations Argo CD's health check reads: that ConfigMap
+		// only.
+		PolicyRule mark = role.getRules().get(2);
+		assertThat(mark.getResources()).containsExactly("configmaps");
+		assertThat(mark.getVerbs()).containsExactly("patch");
+		assertThat(mark.getResourceNames()).containsExactly(servedConfigMapName());
 		RoleBinding binding = single(overlay, RoleBinding.class);
 		assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
 		assertThat(binding.getSubjects()).singleElement()
@@ -507,14 +518,19 @@ class AppDeploymentTests {
 		throw new AssertionError("no user " + username);
 	}
 
-	private static String shippedApplicationYaml(String overlay) {
-		String configMapName = GitOpsTree.yamlFile(SERVICE_CONFIG)
+	/** The ConfigMap the service reads its settings from. */
+	private static String servedConfigMapName() {
+		return GitOpsTree.yamlFile(SERVICE_CONFIG)
 			.path("spring")
 			.path("cloud")
 			.path("kubernetes")
 			.path("config")
 			.path("name")
 			.asText();
+	}
+
+	private static String shippedApplicationYaml(String overlay) {
+		String configMapName = servedConfigMapName();
 		ConfigMap configMap = GitOpsTree.render("gitops/oauth2-demo/overlays/" + overlay)
 			.stream()
 			.filter((object) -> object instanceof ConfigMap && object.getMetadata().getName().equals(configMapName))

@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gefyra.oauth2demo.kubernetes.RefusedSettingsAnnotation;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -247,6 +248,22 @@ class GitOpsTreeTests {
 		assertThat(argocdCm.path("metadata").has("namespace")).as("namespace of the argocd-cm patch").isFalse();
 		assertThat(argocdCm.path("data").path("resource.customizations.health.argoproj.io_Application").asText())
 			.contains("obj.status.health.status");
+	}
+
+	/**
+	 * The ConfigMap health check reads the marks the service writes, by the same names,
+	 * and compares the refused settings with the key the service reads (the cluster
+	 * journey proves it in Argo CD).
+	 */
+	@Test
+	void configMapHealthShouldReadTheServicesRefusalMarks() {
+		String lua = GitOpsTree.yamlFile("argocd/install/argocd-cm.yaml")
+			.path("data")
+			.path("resource.customizations.health.ConfigMap")
+			.asText();
+		assertThat(lua).contains("\"" + RefusedSettingsAnnotation.SETTINGS + "\"",
+				"\"" + RefusedSettingsAnnotation.MESSAGE + "\"", "obj.data[\"application.yaml\"]",
+				"hs.status = \"Degraded\"");
 	}
 
 	@Test
