@@ -264,6 +264,13 @@ class GitOpsTreeTests {
 		assertThat(lua).contains("\"" + RefusedSettingsAnnotation.SETTINGS + "\"",
 				"\"" + RefusedSettingsAnnotation.MESSAGE + "\"", "obj.data[\"application.yaml\"]",
 				"hs.status = \"Degraded\"");
+		// Argo CD 3 keeps resource health out of the Application unless told: the message
+		// would reach neither kubectl nor the journey.
+		assertThat(GitOpsTree.read("argocd/install/kustomization.yaml")).contains("- path: argocd-cmd-params-cm.yaml");
+		assertThat(GitOpsTree.yamlFile("argocd/install/argocd-cmd-params-cm.yaml")
+			.path("data")
+			.path("controller.resource.health.persist")
+			.asText()).isEqualTo("true");
 	}
 
 	@Test
