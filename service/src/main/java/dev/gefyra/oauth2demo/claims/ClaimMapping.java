@@ -11,13 +11,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A validated, immutable claim mapping: which claim fills which response field, in which
- * order, and what a missing claim reads as. Requests hold one instance for their whole
- * life, so a reload never shows them a mix of two mappings.
+ * order, what a missing claim reads as, and who may call what. Requests hold one instance
+ * for their whole life, so a reload never shows them a mix of two mappings, nor the rules
+ * of one with the fields of another.
  *
  * @param fields the mapped fields, in response order
  * @param missing the value of a field whose claim, or whole token, is absent
+ * @param access the access rules validated with the fields
  */
-public record ClaimMapping(List<ValidatedField> fields, String missing) {
+public record ClaimMapping(List<ValidatedField> fields, String missing, AccessRules access) {
 
 	/** Field names the routes write themselves, so a mapping may not claim them. */
 	static final Set<String> RESERVED_FIELDS = Set.of("item_id");
@@ -27,7 +29,8 @@ public record ClaimMapping(List<ValidatedField> fields, String missing) {
 	 * claim {@code email}.
 	 */
 	public static final ClaimMapping DEFAULT = new ClaimMapping(
-			List.of(new ValidatedField("Email", ClaimPath.parse("email"))), ClaimsProperties.DEFAULT_MISSING);
+			List.of(new ValidatedField("Email", ClaimPath.parse("email"))), ClaimsProperties.DEFAULT_MISSING,
+			AccessRules.NONE);
 
 	public ClaimMapping {
 		fields = List.copyOf(fields);
@@ -84,10 +87,11 @@ public record ClaimMapping(List<ValidatedField> fields, String missing) {
 			}
 		}
 		String missing = (properties.missing() != null) ? properties.missing() : DEFAULT.missing();
+		AccessRules access = AccessRules.of(properties.access(), problems);
 		if (!problems.isEmpty()) {
 			throw new InvalidClaimMappingException(String.join("; ", problems));
 		}
-		return new ClaimMapping(fields, missing);
+		return new ClaimMapping(fields, missing, access);
 	}
 
 	private static boolean hasSurroundingSpace(String field) {

@@ -19,10 +19,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param mapping the ordered list of response field &larr; claim path entries
  * @param missing the value given to a field whose claim (or the whole token) is absent
+ * @param access who may call what: ordered rules, the first whose path matches a request
+ * decides it; none, and every route answers as without rules
  */
 @ConfigurationProperties(ClaimsProperties.PREFIX)
 public record ClaimsProperties(@Nullable List<ConfiguredField> mapping,
-		@DefaultValue(ClaimsProperties.DEFAULT_MISSING) @Nullable String missing) {
+		@DefaultValue(ClaimsProperties.DEFAULT_MISSING) @Nullable String missing,
+		@Nullable List<ConfiguredAccessRule> access) {
 
 	/** The prefix these settings are bound from. */
 	public static final String PREFIX = "claims";

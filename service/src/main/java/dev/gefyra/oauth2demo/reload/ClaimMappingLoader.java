@@ -40,7 +40,7 @@ public final class ClaimMappingLoader {
 		try {
 			return Binder.get(environment)
 				.bind(ClaimsProperties.PREFIX, Bindable.of(ClaimsProperties.class))
-				.orElseGet(() -> new ClaimsProperties(null, null));
+				.orElseGet(() -> new ClaimsProperties(null, null, null));
 		}
 		catch (BindException ex) {
 			Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;

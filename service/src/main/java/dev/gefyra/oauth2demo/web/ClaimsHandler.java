@@ -45,7 +45,7 @@ public class ClaimsHandler {
 			return Problems.badRequest("Invalid item_id", "item_id must be an integer between " + Integer.MIN_VALUE
 					+ " and " + Integer.MAX_VALUE + ", got '" + Problems.abbreviate(rawId) + "'");
 		}
-		ClaimMapping mapping = this.activeMapping.snapshot().mapping();
+		ClaimMapping mapping = AccessRuleFilter.snapshotOf(request, this.activeMapping).mapping();
 		return this.tokens.claims(request)
 			.map(mapping::apply)
 			.switchIfEmpty(Mono.fromSupplier(() -> mapping.apply(null)))
@@ -62,7 +62,7 @@ public class ClaimsHandler {
 	 * is the missing value.
 	 */
 	public Mono<ServerResponse> me(ServerRequest request) {
-		ClaimMapping mapping = this.activeMapping.snapshot().mapping();
+		ClaimMapping mapping = AccessRuleFilter.snapshotOf(request, this.activeMapping).mapping();
 		return this.tokens.claims(request)
 			.map((claims) -> body(claims, mapping.apply(claims)))
 			.switchIfEmpty(Mono.fromSupplier(() -> body(mapping.missing(), mapping.apply(null))))

@@ -1,5 +1,7 @@
 package dev.gefyra.oauth2demo.web;
 
+import dev.gefyra.oauth2demo.reload.ActiveClaimMapping;
+import dev.gefyra.oauth2demo.token.AccessTokenReader;
 import dev.gefyra.oauth2demo.token.InvalidAccessTokenException;
 import dev.gefyra.oauth2demo.token.TokenVerificationUnavailableException;
 
@@ -17,15 +19,19 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 import static org.springframework.web.reactive.function.server.RouterFunctions.route;
 
 /**
- * Maps the service's routes to {@link ClaimsHandler} and token failures to problem
- * responses.
+ * Maps the service's routes to {@link ClaimsHandler}, behind the access rules of
+ * {@code claims.access}, and token failures to problem responses.
  */
 @Configuration(proxyBeanMethods = false)
 public class ClaimsRoutes {
 
 	@Bean
-	public RouterFunction<ServerResponse> claimsRouter(ClaimsHandler handler, ApplicationContext context) {
-		return route()
+	public RouterFunction<ServerResponse> claimsRouter(ClaimsHandler handler, ActiveClaimMapping activeMapping,
+			AccessTokenReader tokens, ApplicationContext context) {
+		// The access rules filter the routes themselves: the builder applies its error
+		// handlers inside every filter of its own, so a token the rules check and
+		// verification refuses would escape them as a 500 instead of a 401.
+		RouterFunction<ServerResponse> guarded = route()
 			.nest(servedBy(context),
 					(routes) -> routes.route(read("/"), handler::hello)
 						.route(read("/items/{item_id}"), handler::item)
@@ -33,6 +39,9 @@ public class ClaimsRoutes {
 						.route(path("/").or(path("/items/{item_id}")).or(path("/me")),
 								(request) -> Problems.methodNotAllowed(request.method()))
 						.route(all(), (request) -> Problems.notFound(request.path())))
+			.filter(new AccessRuleFilter(activeMapping, tokens))
+			.build();
+		return route().add(guarded)
 			.filter(new OwnEventLoop())
 			.onError(InvalidAccessTokenException.class, (ex, request) -> Problems.invalidToken(ex.getMessage()))
 			.onError(TokenVerificationUnavailableException.class,

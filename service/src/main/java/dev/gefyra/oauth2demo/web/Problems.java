@@ -41,6 +41,27 @@ final class Problems {
 		return respond(builder, HttpStatus.UNAUTHORIZED, "Invalid access token", detail);
 	}
 
+	/**
+	 * RFC 6750: a request without credentials where the route needs them; the challenge
+	 * names no error.
+	 */
+	static Mono<ServerResponse> tokenRequired(String rule) {
+		ServerResponse.BodyBuilder builder = ServerResponse.status(HttpStatus.UNAUTHORIZED)
+			.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+		return respond(builder, HttpStatus.UNAUTHORIZED, "Access token required",
+				"This route needs a verified access token: " + rule);
+	}
+
+	/**
+	 * RFC 6750: a valid token without what the route asks. The detail names the rule's
+	 * requirement, never what the token held.
+	 */
+	static Mono<ServerResponse> forbidden(String rule) {
+		ServerResponse.BodyBuilder builder = ServerResponse.status(HttpStatus.FORBIDDEN)
+			.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"insufficient_scope\"");
+		return respond(builder, HttpStatus.FORBIDDEN, "Not allowed", "The access token does not meet " + rule);
+	}
+
 	static Mono<ServerResponse> unavailable(String title, String detail) {
 		return respond(ServerResponse.status(HttpStatus.SERVICE_UNAVAILABLE), HttpStatus.SERVICE_UNAVAILABLE, title,
 				detail);

@@ -40,10 +40,10 @@ class ClaimMappingTests {
 	@Test
 	void emptyMappingShouldBeRefused() {
 		assertThatExceptionOfType(InvalidClaimMappingException.class)
-			.isThrownBy(() -> ClaimMapping.of(new ClaimsProperties(List.of(), null)))
+			.isThrownBy(() -> ClaimMapping.of(new ClaimsProperties(List.of(), null, null)))
 			.withMessageContaining("lists no field");
 		assertThatExceptionOfType(InvalidClaimMappingException.class)
-			.isThrownBy(() -> ClaimMapping.of(new ClaimsProperties(null, null)))
+			.isThrownBy(() -> ClaimMapping.of(new ClaimsProperties(null, null, null)))
 			.withMessageContaining("lists no field");
 	}
 
@@ -53,7 +53,7 @@ class ClaimMappingTests {
 				Arrays.asList(new ConfiguredField("Email", "email"), new ConfiguredField("", "x"),
 						new ConfiguredField("Email", "y"), new ConfiguredField("a", "realm_access..roles"),
 						new ConfiguredField("b", null), new ConfiguredField("item_id", "sub"), null),
-				null);
+				null, null);
 		assertThatExceptionOfType(InvalidClaimMappingException.class).isThrownBy(() -> ClaimMapping.of(settings))
 			.withMessageContaining("claims.mapping[1].field is empty")
 			.withMessageContaining("claims.mapping[2].field 'Email' appears twice")
@@ -96,7 +96,7 @@ class ClaimMappingTests {
 		for (int i = 0; i < entries.length; i++) {
 			entries[i] = new ConfiguredField(fieldsAndClaims[2 * i], fieldsAndClaims[2 * i + 1]);
 		}
-		return new ClaimsProperties(List.of(entries), missing);
+		return new ClaimsProperties(List.of(entries), missing, null);
 	}
 
 }

@@ -65,6 +65,8 @@ class ClusterJourneyIT {
 
 	private static final String JOHN = "john@gefyra.dev";
 
+	private static final String JANE = "jane@gefyra.dev";
+
 	private static final JsonNode JOHNS_ANSWER = LocalStack.parse("{\"item_id\":123,\"Email\":\"john@gefyra.dev\"}");
 
 	private static final Map<String, String> STARTING_MAPPING = Map.of("Email", "email");
@@ -218,6 +220,65 @@ class ClusterJourneyIT {
 
 	@Test
 	@Order(5)
+	void accessRulesPushedToGitShouldDecideWhoIsAnswered() throws IOException {
+		long started = System.nanoTime();
+		clone.commitAccessRules("""
+				        - path: /items/**
+				          require:
+				            groups: [engineering]
+				""", "Only group engineering may read items");
+		clone.push();
+		await("john's browser to get 403 naming the rule", Duration.ofMinutes(2), () -> {
+			browser.get(ITEM);
+			String page = browser.findElement(By.tagName("body")).getText();
+			return page.contains("\"status\":403") && page.contains("requires group engineering")
+					&& !page.contains(JOHN);
+		});
+		double forbiddenSeconds = secondsSince(started);
+		screenshot("cluster-access-forbidden.png");
+
+		switchUser(JANE);
+		assertThat(itemInBrowser()).as("jane, in group engineering")
+			.isEqualTo(LocalStack.parse("{\"item_id\":123,\"Email\":\"" + JANE + "\"}"));
+		switchUser(JOHN);
+		assertThat(browser.findElement(By.tagName("body")).getText()).as("john, after logging in again")
+			.contains("\"status\":403");
+
+		started = System.nanoTime();
+		clone.commitAccessRules("""
+				        - path: /items/**
+				""", "Any verified token may read items");
+		clone.push();
+		await("john to be answered once a push lets him in", Duration.ofMinutes(2),
+				() -> JOHNS_ANSWER.equals(itemInBrowser()));
+		double letInSeconds = secondsSince(started);
+
+		clone.commitAccessRules("""
+				        - path: items/**
+				""", "A rule without its leading slash (refused)");
+		clone.pushSkippingHooks();
+		await("Argo CD to show the refused rule as Degraded", Duration.ofMinutes(1),
+				() -> "Synced/Degraded".equals(cluster.application(NodeCluster.APP))
+						&& cluster.resourceHealthMessage(NodeCluster.APP, "ConfigMap", NodeCluster.APP)
+							.contains("claims.access[0].path 'items/**' must start with '/'"));
+		assertThat(itemInBrowser()).as("the last good rules, still served").isEqualTo(JOHNS_ANSWER);
+
+		clone.commitAccessRules("", "No access rules, as before");
+		clone.push();
+		await("the app Healthy again, without rules", Duration.ofMinutes(1),
+				() -> "Synced/Healthy".equals(cluster.application(NodeCluster.APP))
+						&& everyAppPod((pod) -> cluster.claims(pod).path("access").isArray()
+								&& cluster.claims(pod).path("access").isEmpty()));
+		assertThat(itemInBrowser()).isEqualTo(JOHNS_ANSWER);
+		assertThat(forbiddenSeconds).as("push to 403 (s)").isLessThan(PUSH_TO_ANSWER_MAX_LIMIT_S);
+		assertThat(letInSeconds).as("push to answered (s)").isLessThan(PUSH_TO_ANSWER_MAX_LIMIT_S);
+		results.putSeconds("access_forbidden_s", forbiddenSeconds);
+		results.putSeconds("access_let_in_s", letInSeconds);
+		results.put("access_rules", "ok");
+	}
+
+	@Test
+	@Order(6)
 	void codeShippedByGitShouldRollOutWithoutAFailedRequest() throws IOException {
 		String greeting = "Shipped " + Long.toString(System.currentTimeMillis(), 36);
 		clone.commitGreeting(greeting);
@@ -259,7 +320,7 @@ class ClusterJourneyIT {
 	}
 
 	@Test
-	@Order(6)
+	@Order(7)
 	void argoCdShouldUndoDriftWhileEveryRequestIsAnswered() {
 		Deployment deployment = cluster.appDeployment().get();
 		int replicas = deployment.getSpec().getReplicas();
@@ -322,7 +383,7 @@ class ClusterJourneyIT {
 	}
 
 	@Test
-	@Order(7)
+	@Order(8)
 	void deletedPodsShouldComeBackWithTheirDataAndTheSession() throws Exception {
 		String johnsId = KeycloakAdmin.signIn().user(JOHN).path("id").asString();
 		String volume = cluster.client.persistentVolumeClaims()
@@ -540,6 +601,15 @@ class ClusterJourneyIT {
 	private static JsonNode itemInBrowser() {
 		browser.get(ITEM);
 		return body();
+	}
+
+	/** Signs out of both sessions and in as another user, on the item's page. */
+	private static void switchUser(String user) {
+		browser.get(APP_URL + "/oauth2/sign_out");
+		browser.get(ITEM);
+		wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("username")));
+		KeycloakLoginPage.signIn(browser, user);
+		wait.until(ExpectedConditions.urlToBe(ITEM));
 	}
 
 	private static JsonNode logIn() {

@@ -67,6 +67,31 @@ final class GitopsClone {
 	}
 
 	/**
+	 * Commits the ConfigMap's {@code claims.access} as these rules (YAML list entries,
+	 * indented under {@code access:}); none removes the key.
+	 */
+	void commitAccessRules(String rules, String message) throws IOException {
+		Path file = this.dir.resolve(CONFIGMAP);
+		String yaml = Files.readString(file);
+		int from = yaml.indexOf("      access:\n");
+		if (from >= 0) {
+			int to = from + "      access:\n".length();
+			while (to < yaml.length() && yaml.startsWith("        ", to)) {
+				int end = yaml.indexOf('\n', to);
+				to = (end < 0) ? yaml.length() : end + 1;
+			}
+			yaml = yaml.substring(0, from) + yaml.substring(to);
+		}
+		if (!rules.isBlank()) {
+			// application.yaml is the file's last key: its claims end where the file
+			// does.
+			yaml = yaml + "      access:\n" + rules;
+		}
+		Files.writeString(file, yaml);
+		git("commit", "--quiet", "-m", message, "--", CONFIGMAP.toString());
+	}
+
+	/**
 	 * Commits a new greeting for {@code GET /}: a visible change of the service's code.
 	 */
 	void commitGreeting(String greeting) throws IOException {
