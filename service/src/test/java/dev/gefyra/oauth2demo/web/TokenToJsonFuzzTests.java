@@ -64,7 +64,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 		properties = { "claims.mapping[0].field=Email", "claims.mapping[0].claim=email",
 				"claims.mapping[1].field=roles", "claims.mapping[1].claim=realm_access.roles",
 				"claims.mapping[2].field=verified", "claims.mapping[2].claim=email_verified",
-				"claims.mapping[3].field=nested", "claims.mapping[3].claim=a.b.c" })
+				"claims.mapping[3].field=nested", "claims.mapping[3].claim=a.b.c", "claims.access[0].path=/me",
+				"claims.access[0].require.groups[0]=" + TokenToJsonFuzzTests.RULE_GROUP })
 class TokenToJsonFuzzTests {
 
 	@RegisterExtension
@@ -78,6 +79,9 @@ class TokenToJsonFuzzTests {
 			List.of("email_verified"), List.of("a", "b", "c"));
 
 	private static final String MISSING = "not given";
+
+	/** The group the access rule on {@code /me} asks for; {@code /items} has no rule. */
+	static final String RULE_GROUP = "fuzzers";
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
@@ -137,7 +141,8 @@ class TokenToJsonFuzzTests {
 	// mutations reach past them sooner.
 	@FuzzTest(maxDuration = "60s")
 	@DictionaryEntries({ "Bearer ", "eyJ", "\"alg\"", "\"RS256\"", "\"none\"", "\"kid\"", "\"email\"",
-			"\"realm_access\"", "\"roles\"", "\\u0000", "\\ud800", "1e400", "-0", "9999999999999999999999" })
+			"\"realm_access\"", "\"roles\"", "\"groups\"", "\"fuzzers\"", "\\u0000", "\\ud800", "1e400", "-0",
+			"9999999999999999999999" })
 	void anyTokenHeaderShouldGetNo5xxAndOnlyTrustedClaimsBack(FuzzedDataProvider data) {
 		Input input = Input.from(data);
 		boolean me = data.consumeBoolean();
@@ -151,13 +156,29 @@ class TokenToJsonFuzzTests {
 				+ " -> " + status + " " + abbreviate(body(result));
 		assertThat(status).as("no 5xx: %s", context).isLessThan(500);
 		if (input.isBlank()) {
+			if (me) {
+				assertThat(status).as("the rule on /me asks for a token: %s", context).isEqualTo(401);
+				assertProblem(result, "Bearer", context);
+				return;
+			}
 			assertThat(status).as("no token reads as none: %s", context).isEqualTo(200);
 			assertAnswer(result, me, itemId, false, null, context);
 			return;
 		}
-		assertThat(status).as("a token is taken or refused: %s", context).isIn(200, 401);
-		if (status == 200) {
+		assertThat(status).as("a token is taken, refused, or short of the rule: %s", context).isIn(200, 401, 403);
+		if (status == 403) {
+			assertThat(me).as("only /me has a rule: %s", context).isTrue();
+			assertThat(input.mayBeAccepted()).as("only a token that verified meets a rule: %s", context).isTrue();
+			assertThat(input.claims() == null || !holdsRuleGroup(input.claims()))
+				.as("403 only without group %s: %s", RULE_GROUP, context)
+				.isTrue();
+			assertProblem(result, "Bearer error=\"insufficient_scope\"", context);
+		}
+		else if (status == 200) {
 			assertThat(input.mayBeAccepted()).as("only a genuine RS256 token with valid claims: %s", context).isTrue();
+			assertThat(!me || input.claims() == null || holdsRuleGroup(input.claims()))
+				.as("/me answered only with group %s: %s", RULE_GROUP, context)
+				.isTrue();
 			assertAnswer(result, me, itemId, true, input.claims(), context);
 		}
 		else {
@@ -249,6 +270,39 @@ class TokenToJsonFuzzTests {
 					.isTrue();
 			}
 		}
+	}
+
+	/**
+	 * Whether the claims hold the rule's group as the service reads {@code groups}: the
+	 * string itself, or a string in a list.
+	 */
+	private static boolean holdsRuleGroup(JsonNode claims) {
+		JsonNode groups = claims.get("groups");
+		if (groups == null) {
+			return false;
+		}
+		if (groups.isString()) {
+			return RULE_GROUP.equals(groups.stringValue());
+		}
+		if (!groups.isArray()) {
+			return false;
+		}
+		for (JsonNode group : groups) {
+			if (group.isString() && RULE_GROUP.equals(group.stringValue())) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * A rule's refusal: RFC 9457 problem, the challenge given, nothing from the token.
+	 */
+	private static void assertProblem(Response result, String challenge, String context) {
+		assertThat(result.headers().getContentType()).as(context).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+		assertThat(result.headers().get(HttpHeaders.WWW_AUTHENTICATE)).as(context).containsExactly(challenge);
+		assertThat(JSON.readTree(result.body()).path("detail").asString()).as(context)
+			.endsWith("claims.access[0] (/me) requires group " + RULE_GROUP);
 	}
 
 	private static void assertInvalidTokenProblem(Response result, String context) {
