@@ -59,7 +59,7 @@ final class Problems {
 	static Mono<ServerResponse> forbidden(String rule) {
 		ServerResponse.BodyBuilder builder = ServerResponse.status(HttpStatus.FORBIDDEN)
 			.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"insufficient_scope\"");
-		return respond(builder, HttpStatus.FORBIDDEN, "Not allowed", "The access token does not meet " + rule);
+		return respond(builder, HttpStatus.FORBIDDEN, "Not allowed", "This access token is refused: " + rule);
 	}
 
 	static Mono<ServerResponse> unavailable(String title, String detail) {
