@@ -103,21 +103,19 @@ public class ClaimMappingEventRecorder implements DisposableBean {
 	}
 
 	private void record(String type, String reason, String message) {
-		KubernetesClient client = this.kubernetes.getIfAvailable();
-		String name = this.environment.getProperty("spring.cloud.kubernetes.config.name");
-		if (client == null || name == null) {
+		SettingsConfigMap settings = SettingsConfigMap.of(this.kubernetes, this.environment);
+		if (settings == null) {
 			return;
 		}
-		String namespace = this.environment.getProperty("spring.cloud.kubernetes.config.namespace",
-				String.valueOf(client.getNamespace()));
 		Instant now = this.clock.instant();
-		this.writer.execute(() -> write(client, namespace, name, type, reason, message, now));
+		this.writer.execute(() -> write(settings, type, reason, message, now));
 	}
 
-	private void write(KubernetesClient client, String namespace, String name, String type, String reason,
-			String message, Instant at) {
+	private void write(SettingsConfigMap settings, String type, String reason, String message, Instant at) {
+		String namespace = settings.namespace();
+		String name = settings.name();
 		try {
-			ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(name).get();
+			ConfigMap configMap = settings.resource().get();
 			String timestamp = at.truncatedTo(ChronoUnit.SECONDS).toString();
 			Event event = new EventBuilder().withNewMetadata()
 				// As client-go's recorder names them: the object, then the time in hex.
@@ -144,15 +142,14 @@ public class ClaimMappingEventRecorder implements DisposableBean {
 				.withLastTimestamp(timestamp)
 				.withCount(1)
 				.build();
-			client.v1().events().inNamespace(namespace).resource(event).create();
+			settings.client().v1().events().inNamespace(namespace).resource(event).create();
 			this.failureLogged = false;
 		}
 		catch (KubernetesClientException ex) {
 			if (!this.failureLogged) {
 				this.failureLogged = true;
 				String hint = (ex.getCode() == 403) ? " (the service's Role needs create on events)" : "";
-				logger.warn("Cannot record " + reason + " on ConfigMap " + namespace + "/" + name + hint + ": "
-						+ ex.getMessage());
+				logger.warn("Cannot record " + reason + " on " + settings + hint + ": " + ex.getMessage());
 			}
 		}
 	}

@@ -26,8 +26,6 @@ import org.springframework.stereotype.Component;
 @Component
 public class ConfigMapSourceCheck {
 
-	private static final String CONFIG_KEY = "application.yaml";
-
 	private final ObjectProvider<KubernetesClient> kubernetes;
 
 	private final Environment environment;
@@ -43,17 +41,14 @@ public class ConfigMapSourceCheck {
 	 * not run in Kubernetes
 	 */
 	public @Nullable String problem() {
-		KubernetesClient client = this.kubernetes.getIfAvailable();
-		String name = this.environment.getProperty("spring.cloud.kubernetes.config.name");
-		if (client == null || name == null) {
+		SettingsConfigMap settings = SettingsConfigMap.of(this.kubernetes, this.environment);
+		if (settings == null) {
 			return null;
 		}
-		String namespace = this.environment.getProperty("spring.cloud.kubernetes.config.namespace",
-				String.valueOf(client.getNamespace()));
-		String where = "ConfigMap " + namespace + "/" + name;
+		String where = settings.toString();
 		ConfigMap configMap;
 		try {
-			configMap = client.configMaps().inNamespace(namespace).withName(name).get();
+			configMap = settings.resource().get();
 		}
 		catch (KubernetesClientException ex) {
 			return where + " cannot be read: " + ex.getMessage();
@@ -62,9 +57,9 @@ public class ConfigMapSourceCheck {
 			return where + " does not exist";
 		}
 		Map<String, String> data = configMap.getData();
-		String yaml = (data != null) ? data.get(CONFIG_KEY) : null;
+		String yaml = (data != null) ? data.get(SettingsConfigMap.CONFIG_KEY) : null;
 		if (yaml == null) {
-			return where + " has no key " + CONFIG_KEY;
+			return where + " has no key " + SettingsConfigMap.CONFIG_KEY;
 		}
 		try {
 			new Yaml().loadAll(yaml).forEach((document) -> {
@@ -72,8 +67,9 @@ public class ConfigMapSourceCheck {
 			return null;
 		}
 		catch (YAMLException ex) {
-			return where + ": " + CONFIG_KEY + " (resourceVersion " + configMap.getMetadata().getResourceVersion()
-					+ ") is not valid YAML, so none of it is applied: " + ex.getMessage().replace('\n', ' ');
+			return where + ": " + SettingsConfigMap.CONFIG_KEY + " (resourceVersion "
+					+ configMap.getMetadata().getResourceVersion() + ") is not valid YAML, so none of it is applied: "
+					+ ex.getMessage().replace('\n', ' ');
 		}
 	}
 

@@ -49,8 +49,6 @@ public class RefusedSettingsAnnotation implements DisposableBean {
 	/** Why they were refused. */
 	public static final String MESSAGE = "oauth2-demo.gefyra.dev/refused-because";
 
-	private static final String CONFIG_KEY = "application.yaml";
-
 	private static final Log logger = LogFactory.getLog(RefusedSettingsAnnotation.class);
 
 	private final ObjectProvider<KubernetesClient> kubernetes;
@@ -83,28 +81,24 @@ public class RefusedSettingsAnnotation implements DisposableBean {
 	}
 
 	private void update() {
-		KubernetesClient client = this.kubernetes.getIfAvailable();
-		String name = this.environment.getProperty("spring.cloud.kubernetes.config.name");
-		if (client == null || name == null) {
-			return;
+		SettingsConfigMap settings = SettingsConfigMap.of(this.kubernetes, this.environment);
+		if (settings != null) {
+			this.writer.execute(() -> mark(settings));
 		}
-		String namespace = this.environment.getProperty("spring.cloud.kubernetes.config.namespace",
-				String.valueOf(client.getNamespace()));
-		this.writer.execute(() -> mark(client, namespace, name));
 	}
 
-	private void mark(KubernetesClient client, String namespace, String name) {
+	private void mark(SettingsConfigMap settings) {
 		try {
-			ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(name).get();
+			ConfigMap configMap = settings.resource().get();
 			if (configMap == null) {
 				return;
 			}
 			Map<String, String> annotations = (configMap.getMetadata().getAnnotations() != null)
 					? configMap.getMetadata().getAnnotations() : Map.of();
-			String settings = (configMap.getData() != null) ? configMap.getData().get(CONFIG_KEY) : null;
-			String refusal = (settings != null) ? refusal(settings) : null;
+			String text = (configMap.getData() != null) ? configMap.getData().get(SettingsConfigMap.CONFIG_KEY) : null;
+			String refusal = (text != null) ? refusal(text) : null;
 			Map<String, @Nullable String> wanted = new LinkedHashMap<>();
-			wanted.put(SETTINGS, (refusal != null) ? settings : null);
+			wanted.put(SETTINGS, (refusal != null) ? text : null);
 			wanted.put(MESSAGE, refusal);
 			if (Objects.equals(wanted.get(SETTINGS), annotations.get(SETTINGS))
 					&& Objects.equals(wanted.get(MESSAGE), annotations.get(MESSAGE))) {
@@ -112,18 +106,14 @@ public class RefusedSettingsAnnotation implements DisposableBean {
 			}
 			// A JSON merge patch: null removes the annotation.
 			String patch = JsonMapper.shared().writeValueAsString(Map.of("metadata", Map.of("annotations", wanted)));
-			client.configMaps()
-				.inNamespace(namespace)
-				.withName(name)
-				.patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+			settings.resource().patch(PatchContext.of(PatchType.JSON_MERGE), patch);
 			this.failureLogged = false;
 		}
 		catch (KubernetesClientException ex) {
 			if (!this.failureLogged) {
 				this.failureLogged = true;
 				String hint = (ex.getCode() == 403) ? " (the service's Role needs patch on this ConfigMap)" : "";
-				logger.warn("Cannot mark ConfigMap " + namespace + "/" + name + " for Argo CD's health check" + hint
-						+ ": " + ex.getMessage());
+				logger.warn("Cannot mark " + settings + " for Argo CD's health check" + hint + ": " + ex.getMessage());
 			}
 		}
 	}
