@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -424,6 +425,12 @@ class ClusterJourneyIT {
 				() -> !cluster.settledAppPods().isEmpty()
 						&& !uids(cluster.settledAppPods()).contains(deleted.getMetadata().getUid()));
 		results.putSeconds("restart_app_s", secondsSince(started));
+		// The replacement is the newest of the app's Pods.
+		Pod replacement = cluster.settledAppPods()
+			.stream()
+			.max(Comparator.comparing((Pod pod) -> Instant.parse(pod.getMetadata().getCreationTimestamp())))
+			.orElseThrow();
+		results.put("app_pod_ready_s", Long.toString(NodeCluster.secondsToReady(replacement)));
 		experienced.put("app", browserExperience());
 
 		// The proxy's session lives in Redis and Keycloak's in PostgreSQL: no Pod above
@@ -454,6 +461,8 @@ class ClusterJourneyIT {
 					&& !current.getMetadata().getUid().equals(Objects.requireNonNull(old).getMetadata().getUid());
 		});
 		results.putSeconds("restart_" + name + "_s", secondsSince(started));
+		results.put(name + "_pod_ready_s",
+				Long.toString(NodeCluster.secondsToReady(Objects.requireNonNull(cluster.readyPod(namespace, name)))));
 	}
 
 	/**

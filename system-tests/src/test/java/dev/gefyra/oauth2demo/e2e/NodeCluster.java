@@ -1,5 +1,7 @@
 package dev.gefyra.oauth2demo.e2e;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -96,6 +98,22 @@ final class NodeCluster implements AutoCloseable {
 			.getConditions()
 			.stream()
 			.anyMatch((condition) -> "Ready".equals(condition.getType()) && "True".equals(condition.getStatus()));
+	}
+
+	/**
+	 * From the Pod's creation to its Ready condition, by the API server's and the
+	 * kubelet's own timestamps (whole seconds).
+	 */
+	static long secondsToReady(Pod pod) {
+		Instant created = Instant.parse(pod.getMetadata().getCreationTimestamp());
+		Instant ready = pod.getStatus()
+			.getConditions()
+			.stream()
+			.filter((condition) -> "Ready".equals(condition.getType()) && "True".equals(condition.getStatus()))
+			.map((condition) -> Instant.parse(condition.getLastTransitionTime()))
+			.findFirst()
+			.orElseThrow(() -> new IllegalStateException(pod.getMetadata().getName() + " is not Ready"));
+		return Duration.between(created, ready).toSeconds();
 	}
 
 	/** Every container's restarts, the sidecar's included. */
