@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.jspecify.annotations.Nullable;
-import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.YAMLException;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -62,14 +61,12 @@ public class ConfigMapSourceCheck {
 			return where + " has no key " + SettingsConfigMap.CONFIG_KEY;
 		}
 		try {
-			new Yaml().loadAll(yaml).forEach((document) -> {
-			});
+			ApplicationYaml.parse(yaml);
 			return null;
 		}
 		catch (YAMLException ex) {
-			return where + ": " + SettingsConfigMap.CONFIG_KEY + " (resourceVersion "
-					+ configMap.getMetadata().getResourceVersion() + ") is not valid YAML, so none of it is applied: "
-					+ ex.getMessage().replace('\n', ' ');
+			return where + " (resourceVersion " + configMap.getMetadata().getResourceVersion() + "): "
+					+ ApplicationYaml.notValid(ex);
 		}
 	}
 

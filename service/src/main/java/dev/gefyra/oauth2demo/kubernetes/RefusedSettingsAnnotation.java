@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import org.yaml.snakeyaml.error.YAMLException;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -125,8 +126,12 @@ public class RefusedSettingsAnnotation implements DisposableBean {
 	private static @Nullable String refusal(String settings) {
 		String keep = "; the Pods keep serving their last good mapping (their Events on the ConfigMap say which)";
 		try {
+			ApplicationYaml.parse(settings);
 			ClaimSettingsCheck.validate(settings);
 			return null;
+		}
+		catch (YAMLException ex) {
+			return "The claim settings are refused: " + ApplicationYaml.notValid(ex) + keep;
 		}
 		catch (InvalidClaimMappingException ex) {
 			return "The claim mapping is refused: " + ex.getMessage() + keep;
