@@ -35,8 +35,10 @@ import org.springframework.stereotype.Component;
  * removed) is refused like an invalid change: falling back to the built-in mapping would
  * change every answer because of what is usually a mistake or a moment of a re-creation.
  * <p>
- * Each accepted change is published as a {@link ClaimMappingServed}, each new refusal as
- * a {@link ClaimMappingRefused}, for those who report them outside the Pod.
+ * Each accepted change is published as a {@link ClaimMappingServed}, and so is the end of
+ * a refusal by settings that map as the served ones (the last good settings put back);
+ * each new refusal as a {@link ClaimMappingRefused}, for those who report them outside
+ * the Pod.
  */
 @Component
 public class ActiveClaimMapping {
@@ -146,7 +148,17 @@ public class ActiveClaimMapping {
 	 * @param event the refresh's change event
 	 */
 	@EventListener(EnvironmentChangeEvent.class)
-	public synchronized void onEnvironmentChange(EnvironmentChangeEvent event) {
+	public void onEnvironmentChange(EnvironmentChangeEvent event) {
+		recheck();
+	}
+
+	/**
+	 * Reads the mapping from the environment again, as after a refresh: for a change of
+	 * the ConfigMap that Spring Cloud Kubernetes does not refresh for, because the
+	 * environment already holds what it says (settings put back after a refusal it never
+	 * saw).
+	 */
+	public synchronized void recheck() {
 		if (!ClaimMappingLoader.isMappingSet(this.environment)) {
 			if (!this.servingBuiltIn) {
 				reject(null,
@@ -156,6 +168,7 @@ public class ActiveClaimMapping {
 			}
 			return;
 		}
+		boolean refused = (this.outstandingSince != null);
 		ClaimMapping candidate = tryLoad();
 		if (candidate == null) {
 			return;
@@ -163,6 +176,13 @@ public class ActiveClaimMapping {
 		this.servingBuiltIn = false;
 		ClaimMappingSnapshot previous = this.current.get();
 		if (candidate.equals(previous.mapping())) {
+			if (refused) {
+				// The refused settings were replaced by the ones served: they are
+				// taken again, and those who reported the refusal must hear of it.
+				logger.info("Claim mapping revision " + previous.revision() + " is configured again: "
+						+ candidate.fields());
+				this.events.publishEvent(new ClaimMappingServed(previous));
+			}
 			return;
 		}
 		ClaimMappingSnapshot next = new ClaimMappingSnapshot(candidate, previous.revision() + 1, this.clock.instant());
@@ -170,6 +190,16 @@ public class ActiveClaimMapping {
 		this.reloads.increment();
 		logger.info("Claim mapping revision " + next.revision() + ": " + candidate.fields());
 		this.events.publishEvent(new ClaimMappingServed(next));
+	}
+
+	/**
+	 * Refuses settings that could not even be read, so none of them reached the
+	 * environment: Spring Cloud Kubernetes keeps the environment as it was and does not
+	 * refresh, so only the one who read them can say so.
+	 * @param error why they could not be read
+	 */
+	public synchronized void refuseUnreadable(String error) {
+		reject(null, error);
 	}
 
 	private synchronized @Nullable ClaimMapping tryLoad() {

@@ -173,6 +173,53 @@ class ActiveClaimMappingTests {
 			.isEqualTo(List.of("Mail", "user"));
 	}
 
+	@Test
+	void unreadableSettingsShouldBeRefusedLikeInvalidOnesUntilTheServedOnesAreBack() {
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters, this.published::add);
+		ClaimMappingSnapshot served = active.snapshot();
+		String error = "application.yaml is not valid YAML, so none of it is applied: while parsing a flow node";
+		this.logs.expect(ActiveClaimMapping.class, "Claim mapping rejected, still serving revision 1: " + error);
+		active.refuseUnreadable(error);
+		active.refuseUnreadable(error);
+		assertThat(active.snapshot()).isSameAs(served);
+		assertThat(active.standingRejection()).isNotNull()
+			.satisfies((rejection) -> assertThat(rejection.error()).isEqualTo(error))
+			.satisfies((rejection) -> assertThat(rejection.settings()).as("none could be read").isNull());
+		assertThat(this.meters.counter("claims.mapping.rejects").count()).as("the same error counts once").isEqualTo(1);
+		assertThat(this.meters.get("claims.mapping.refused.since").gauge().value()).isPositive();
+		assertThat(this.published).singleElement()
+			.isInstanceOfSatisfying(ClaimMappingRefused.class,
+					(refused) -> assertThat(refused.served()).isSameAs(served));
+
+		// The environment never changed: the settings put back are the ones served.
+		active.recheck();
+		assertThat(active.snapshot()).as("the same revision").isSameAs(served);
+		assertThat(active.standingRejection()).isNull();
+		assertThat(this.meters.get("claims.mapping.refused.since").gauge().value()).isZero();
+		assertThat(this.published).hasSize(2)
+			.last()
+			.isInstanceOfSatisfying(ClaimMappingServed.class, (taken) -> assertThat(taken.snapshot()).isSameAs(served));
+
+		active.recheck();
+		assertThat(this.published).as("nothing more to report").hasSize(2);
+	}
+
+	@Test
+	void refusedChangeUndoneShouldBeReportedAsServedAgainWithItsRevision() {
+		ActiveClaimMapping active = new ActiveClaimMapping(this.environment, this.meters, this.published::add);
+		this.logs.expect(ActiveClaimMapping.class, "has an empty segment");
+		this.configMap.put("claims.mapping[0].claim", "realm_access..roles");
+		refresh(active);
+		this.configMap.put("claims.mapping[0].claim", "email");
+		refresh(active);
+		assertThat(active.snapshot().revision()).isEqualTo(1);
+		assertThat(active.standingRejection()).isNull();
+		assertThat(this.published).hasSize(2)
+			.last()
+			.isInstanceOfSatisfying(ClaimMappingServed.class,
+					(served) -> assertThat(served.snapshot()).isSameAs(active.snapshot()));
+	}
+
 	private void refresh(ActiveClaimMapping active) {
 		active.onEnvironmentChange(new EnvironmentChangeEvent(Set.of("claims.mapping[0].field")));
 	}
