@@ -18,9 +18,9 @@ import org.springframework.stereotype.Component;
  * <p>
  * When a ConfigMap's {@code application.yaml} does not parse, Spring Cloud Kubernetes
  * logs a warning and keeps the environment as it was, without an event: the last good
- * mapping stays in effect, but {@code ActiveClaimMapping} never hears of the broken
- * change. This check parses it as Spring Cloud Kubernetes does (SnakeYAML) so the
- * endpoint can show it.
+ * mapping stays in effect ({@link UnparseableSettingsWatch} reports it as refused). This
+ * check parses it as Spring Cloud Kubernetes does ({@link ApplicationYaml}) so the
+ * endpoint can show what is wrong now, and also a missing key or ConfigMap.
  */
 @Component
 public class ConfigMapSourceCheck {

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import dev.gefyra.oauth2demo.ClaimServiceApplication;
 import dev.gefyra.oauth2demo.support.ExpectedLogs;
@@ -78,6 +79,9 @@ class ApiServerUnreachableIT {
 					.pollInterval(Duration.ofMillis(250))
 					.untilAsserted(() -> assertThat(item(app)).isEqualTo("{\"item_id\":1,\"Mail\":\"not given\"}"));
 				assertThat(output).contains("The ConfigMap watch started after");
+				// UnparseableSettingsWatch's own informer, on this ConfigMap alone.
+				awaitWatch(apiServer, (path) -> path.contains("fieldSelector=metadata.name%3Doauth2-demo"),
+						"the watch for unparseable settings did not start");
 			}
 			finally {
 				apiServer.destroy();
@@ -93,7 +97,9 @@ class ApiServerUnreachableIT {
 				// is back.
 				applyMapping(restarted, "Ignored", "elsewhere");
 				applyMapping(restarted, "Ignored", "elsewhere-too");
-				awaitWatch(restarted);
+				// Spring Cloud Kubernetes' informer, on every ConfigMap of the namespace.
+				awaitWatch(restarted, (path) -> !path.contains("fieldSelector"),
+						"the ConfigMap watch did not reconnect");
 				applyMapping(restarted, "Address", NAMESPACE);
 				await().atMost(Duration.ofSeconds(45))
 					.pollInterval(Duration.ofMillis(250))
@@ -105,15 +111,16 @@ class ApiServerUnreachableIT {
 		}
 	}
 
-	private static void awaitWatch(KubernetesMockServer apiServer) throws InterruptedException {
+	private static void awaitWatch(KubernetesMockServer apiServer, Predicate<String> path, String failure)
+			throws InterruptedException {
 		long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
 		while (System.nanoTime() < deadline) {
 			RecordedRequest request = apiServer.takeRequest(1, TimeUnit.SECONDS);
-			if (request != null && request.getPath().contains("watch=true")) {
+			if (request != null && request.getPath().contains("watch=true") && path.test(request.getPath())) {
 				return;
 			}
 		}
-		throw new AssertionError("the ConfigMap watch did not reconnect within 45 s");
+		throw new AssertionError(failure + " within 45 s");
 	}
 
 	private static KubernetesMockServer startApiServer(int port) {

@@ -27,6 +27,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,6 +103,18 @@ class ConfigMapReloadIT {
 			    - field: Mail
 			      claim: email
 			""";
+
+	private static final String MAPPING_ADDRESS = """
+			claims:
+			  mapping:
+			    - field: Address
+			      claim: email
+			""";
+
+	/**
+	 * Tab-indented: not YAML at all, so Spring Cloud Kubernetes never refreshes for it.
+	 */
+	private static final String MAPPING_TABBED = "claims:\n\tmapping:\n\t\t- field: Address\n";
 
 	private static final String BODY_A = "{\"item_id\":1,\"Mail\":\"john@gefyra.dev\",\"user\":\"john\"}";
 
@@ -206,6 +219,60 @@ class ConfigMapReloadIT {
 				.doesNotContainKeys(RefusedSettingsAnnotation.SETTINGS, RefusedSettingsAnnotation.MESSAGE));
 	}
 
+	@Test
+	void unparseableSettingsShouldBeRefusedUntilTheLastGoodOnesAreBack() throws Exception {
+		String token = issuer.token();
+		applyConfigMap(MAPPING_ADDRESS);
+		String addressBody = "{\"item_id\":1,\"Address\":\"john@gefyra.dev\"}";
+		awaitItemBody(token, addressBody);
+		long revision = status().revision();
+		String servedText = "serves claim mapping revision " + revision + ": [Address <- email]";
+		awaitEvent(ClaimMappingEventRecorder.SERVED, servedText);
+		int servedBefore = events(ClaimMappingEventRecorder.SERVED, servedText).size();
+
+		this.logs.expect(ActiveClaimMapping.class, "is not valid YAML, so none of it is applied");
+		// Spring Cloud Kubernetes' own account of the text it does not apply.
+		this.logs.expect(NamedSourceData.class, "Failure in reading named sources");
+		this.logs.expect(ConfigUtils.class, "cannot start any token");
+		this.logs.expect("org.springframework.cloud.kubernetes.commons.config.CommonPropertySourceLocator",
+				"Failed to load source");
+		this.logs.expect(ConfigReloadUtil.class, "No reload will take place");
+		applyConfigMap(MAPPING_TABBED);
+		Event refused = awaitEvent(ClaimMappingEventRecorder.REFUSED,
+				"still serving revision " + revision + ": [Address");
+		assertThat(refused.getType()).isEqualTo("Warning");
+		assertThat(refused.getMessage()).contains("application.yaml is not valid YAML, so none of it is applied")
+			.contains("cannot start any token");
+		await().atMost(RELOAD_DEADLINE)
+			.untilAsserted(() -> assertThat(annotations()).as("the marks Argo CD's health check reads")
+				.containsEntry(RefusedSettingsAnnotation.SETTINGS, MAPPING_TABBED)
+				.hasEntrySatisfying(RefusedSettingsAnnotation.MESSAGE,
+						(message) -> assertThat(message).contains("application.yaml is not valid YAML")
+							.contains("cannot start any token")));
+		assertItemBody(token, addressBody);
+		assertThat(status().revision()).isEqualTo(revision);
+		assertThat(status().lastRejected().error()).contains("is not valid YAML");
+		assertThat(refusedSince()).as("claims_mapping_refused_since_seconds").isPositive();
+
+		// Byte for byte what the environment still holds: Spring Cloud Kubernetes sees no
+		// change.
+		applyConfigMap(MAPPING_ADDRESS);
+		await().atMost(RELOAD_DEADLINE)
+			.untilAsserted(
+					() -> assertThat(events(ClaimMappingEventRecorder.SERVED, servedText)).hasSize(servedBefore + 1)
+						.allSatisfy((served) -> assertThat(served.getType()).isEqualTo("Normal")));
+		await().atMost(RELOAD_DEADLINE)
+			.untilAsserted(() -> assertThat(annotations()).as("the marks, once the settings are readable again")
+				.doesNotContainKeys(RefusedSettingsAnnotation.SETTINGS, RefusedSettingsAnnotation.MESSAGE));
+		assertThat(refusedSince()).isZero();
+		assertThat(status().revision()).isEqualTo(revision);
+		assertItemBody(token, addressBody);
+	}
+
+	private double refusedSince() {
+		return this.context.getBean(MeterRegistry.class).get("claims.mapping.refused.since").gauge().value();
+	}
+
 	private static Map<String, String> annotations() {
 		ConfigMap configMap = kubernetes.configMaps().inNamespace(NAMESPACE).withName("oauth2-demo").get();
 		Map<String, String> annotations = configMap.getMetadata().getAnnotations();
@@ -218,18 +285,22 @@ class ConfigMapReloadIT {
 	 */
 	private static Event awaitEvent(String reason, String text) {
 		return await().atMost(RELOAD_DEADLINE)
-			.until(() -> kubernetes.v1()
-				.events()
-				.inNamespace(NAMESPACE)
-				.list()
-				.getItems()
-				.stream()
-				.filter((event) -> reason.equals(event.getReason()) && event.getMessage().contains(text))
-				.filter((event) -> "ConfigMap".equals(event.getInvolvedObject().getKind())
-						&& "oauth2-demo".equals(event.getInvolvedObject().getName())
-						&& NAMESPACE.equals(event.getInvolvedObject().getNamespace()))
-				.findFirst()
-				.orElse(null), Objects::nonNull);
+			.until(() -> events(reason, text).stream().findFirst().orElse(null), Objects::nonNull);
+	}
+
+	/** The Events on the ConfigMap with that reason and a message containing the text. */
+	private static List<Event> events(String reason, String text) {
+		return kubernetes.v1()
+			.events()
+			.inNamespace(NAMESPACE)
+			.list()
+			.getItems()
+			.stream()
+			.filter((event) -> reason.equals(event.getReason()) && event.getMessage().contains(text))
+			.filter((event) -> "ConfigMap".equals(event.getInvolvedObject().getKind())
+					&& "oauth2-demo".equals(event.getInvolvedObject().getName())
+					&& NAMESPACE.equals(event.getInvolvedObject().getNamespace()))
+			.toList();
 	}
 
 	@Test
@@ -240,8 +311,7 @@ class ConfigMapReloadIT {
 		long revisionA = status().revision();
 
 		List<Breakage> breakages = List.of(
-				Breakage.seenInConfigMap("invalid YAML",
-						() -> applyConfigMap("claims:\n  mapping: [\n    - field: Mail\n"),
+				Breakage.refused("invalid YAML", () -> applyConfigMap("claims:\n  mapping: [\n    - field: Mail\n"),
 						"is not valid YAML, so none of it is applied"),
 				Breakage.refused("mapping a number", () -> applyConfigMap("claims:\n  mapping: 42\n"),
 						"cannot bind 'claims.mapping'"),
@@ -295,8 +365,9 @@ class ConfigMapReloadIT {
 	}
 
 	/**
-	 * A broken ConfigMap and where the endpoint tells of it: a refused mapping, or, for a
-	 * change Spring Cloud Kubernetes never applies, the ConfigMap check.
+	 * A broken ConfigMap and where the endpoint tells of it: a refused mapping (settings
+	 * that are not YAML at all included), or, for a key or ConfigMap that is gone, the
+	 * ConfigMap check.
 	 */
 	private record Breakage(String name, Runnable apply, boolean refused, String expected) {
 
