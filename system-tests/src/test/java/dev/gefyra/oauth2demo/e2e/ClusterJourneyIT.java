@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -80,6 +81,9 @@ class ClusterJourneyIT {
 	private static final int REQUESTS_PER_SECOND = 60;
 
 	private static final int REQUIRED_REQUESTS_PER_SECOND = 50;
+
+	/** How long the new Pods are loaded alone once a rollout is over. */
+	private static final Duration NEW_PODS_LOAD = Duration.ofSeconds(60);
 
 	/** Generous bounds: the designed reload is seen within seconds, not minutes. */
 	private static final double PUSH_TO_ANSWER_MEDIAN_LIMIT_S = 15;
@@ -288,7 +292,7 @@ class ClusterJourneyIT {
 
 	@Test
 	@Order(6)
-	void codeShippedByGitShouldRollOutWithoutAFailedRequest() throws IOException {
+	void codeShippedByGitShouldRollOutWithoutAFailedRequest() throws IOException, InterruptedException {
 		String greeting = "Shipped " + Long.toString(System.currentTimeMillis(), 36);
 		clone.commitGreeting(greeting);
 		String oldImage = NodeCluster.image(cluster.settledAppPods().get(0), "service");
@@ -326,6 +330,20 @@ class ClusterJourneyIT {
 		results.put("rollout_failed_requests", String.valueOf(report.failed()));
 		results.put("rollout_requests", String.valueOf(report.answered()));
 		results.putSeconds("rollout_requests_per_s", report.perSecond());
+
+		// Where users feel the warm-up: the first minute of the new Pods alone, at the
+		// same rate through the Ingress.
+		SteadyLoad.Report firstMinute;
+		try (SteadyLoad load = SteadyLoad.start(URI.create(ITEM), sessionCookies(), ClusterJourneyIT::isJohnsAnswer,
+				REQUESTS_PER_SECOND)) {
+			Thread.sleep(NEW_PODS_LOAD);
+			firstMinute = load.stop();
+		}
+		assertThat(firstMinute.failed()).as("failed requests to the new Pods: %s", firstMinute.failures()).isZero();
+		assertThat(firstMinute.answered()).as("requests answered by the new Pods in their first minute")
+			.isGreaterThanOrEqualTo((int) (REQUIRED_REQUESTS_PER_SECOND * NEW_PODS_LOAD.toSeconds()));
+		results.put("new_pods_p50_ms", String.format(Locale.ROOT, "%.1f", firstMinute.p50Millis()));
+		results.put("new_pods_p99_ms", String.format(Locale.ROOT, "%.1f", firstMinute.p99Millis()));
 	}
 
 	@Test

@@ -20,7 +20,8 @@ import reactor.core.publisher.Sinks;
 /**
  * A steady loop of requests with a logged-in session's cookies, at a fixed rate on
  * kept-alive connections, counting every answer that is not the expected one (another
- * status, another body, no answer within 10 s).
+ * status, another body, no answer within 10 s), and timing each from its send to its
+ * answer.
  */
 final class SteadyLoad implements AutoCloseable {
 
@@ -31,6 +32,8 @@ final class SteadyLoad implements AutoCloseable {
 	private final AtomicInteger failed = new AtomicInteger();
 
 	private final Queue<String> failures = new ConcurrentLinkedQueue<>();
+
+	private final Queue<Long> latencyNanos = new ConcurrentLinkedQueue<>();
 
 	private final long startedNanos = System.nanoTime();
 
@@ -49,10 +52,14 @@ final class SteadyLoad implements AutoCloseable {
 		this.loop = Flux.interval(Duration.ofNanos(1_000_000_000L / perSecond))
 			.takeUntilOther(this.stopSignal.asMono())
 			.onBackpressureDrop()
-			.flatMap((tick) -> Mono.fromFuture(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofString()))
-				.map((response) -> (response.statusCode() == 200 && expected.test(response.body())) ? ""
-						: response.statusCode() + " " + abbreviate(response.body()))
-				.onErrorResume((ex) -> Mono.just(ex.toString())), MAX_IN_FLIGHT)
+			.flatMap((tick) -> Mono.defer(() -> {
+				long sent = System.nanoTime();
+				return Mono.fromFuture(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofString()))
+					.doOnNext((response) -> this.latencyNanos.add(System.nanoTime() - sent))
+					.map((response) -> (response.statusCode() == 200 && expected.test(response.body())) ? ""
+							: response.statusCode() + " " + abbreviate(response.body()))
+					.onErrorResume((ex) -> Mono.just(ex.toString()));
+			}), MAX_IN_FLIGHT)
 			.doFinally((signal) -> this.finished.countDown())
 			.subscribe(this::count);
 	}
@@ -89,8 +96,18 @@ final class SteadyLoad implements AutoCloseable {
 			throw new IllegalStateException(ex);
 		}
 		double seconds = (System.nanoTime() - this.startedNanos) / 1e9;
+		long[] latencies = this.latencyNanos.stream().mapToLong(Long::longValue).sorted().toArray();
 		return new Report(this.answered.get(), this.failed.get(), this.answered.get() / seconds, seconds,
-				String.join(" | ", this.failures));
+				String.join(" | ", this.failures), percentileMillis(latencies, 50), percentileMillis(latencies, 99));
+	}
+
+	/** The nearest-rank percentile of sorted latencies, in milliseconds; NaN for none. */
+	static double percentileMillis(long[] sortedNanos, int percentile) {
+		if (sortedNanos.length == 0) {
+			return Double.NaN;
+		}
+		int rank = (int) Math.ceil(percentile / 100.0 * sortedNanos.length);
+		return sortedNanos[Math.max(rank, 1) - 1] / 1e6;
 	}
 
 	@Override
@@ -111,8 +128,11 @@ final class SteadyLoad implements AutoCloseable {
 	 * @param perSecond answered requests per second
 	 * @param seconds how long the loop ran
 	 * @param failures the first few failures
+	 * @param p50Millis the median time from send to answer, of the answers that came
+	 * @param p99Millis the 99th percentile of it
 	 */
-	record Report(int answered, int failed, double perSecond, double seconds, String failures) {
+	record Report(int answered, int failed, double perSecond, double seconds, String failures, double p50Millis,
+			double p99Millis) {
 
 	}
 
