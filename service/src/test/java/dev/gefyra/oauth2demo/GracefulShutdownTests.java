@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import dev.gefyra.oauth2demo.support.TestIssuer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.search.Search;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -19,6 +21,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
+import static org.awaitility.Awaitility.await;
 
 /**
  * What SIGTERM does to requests in flight: the JVM's shutdown hook closes the context,
@@ -64,7 +67,12 @@ class GracefulShutdownTests {
 				.toEntity(String.class), IN_FLIGHT)
 			.collectList()
 			.toFuture();
-		Thread.sleep(JWKS_DELAY.dividedBy(4));
+		long sent = System.nanoTime();
+		// Closed once the server holds every request (a request it has not read yet is
+		// refused, not answered), a quarter of the issuer's delay after they were sent.
+		MeterRegistry meters = context.getBean(MeterRegistry.class);
+		await().atMost(JWKS_DELAY.dividedBy(4)).until(() -> activeRequests(meters) == IN_FLIGHT);
+		Thread.sleep(Math.max(0, JWKS_DELAY.dividedBy(4).toMillis() - (System.nanoTime() - sent) / 1_000_000));
 		assertThat(answers).isNotDone();
 		long closing = System.nanoTime();
 		context.close();
@@ -80,6 +88,15 @@ class GracefulShutdownTests {
 			.withRootCauseInstanceOf(ConnectException.class);
 		System.out.println("graceful shutdown: " + IN_FLIGHT
 				+ " requests in flight at close, all answered 200; close took " + closeTook.toMillis() + " ms");
+	}
+
+	private static int activeRequests(MeterRegistry meters) {
+		return Search.in(meters)
+			.name("http.server.requests.active")
+			.longTaskTimers()
+			.stream()
+			.mapToInt((timer) -> timer.activeTasks())
+			.sum();
 	}
 
 }
