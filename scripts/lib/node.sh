@@ -683,6 +683,23 @@ node_restarts() {
     awk '{ s += $1 } END { print s + 0 }'
 }
 
+# node_restart_report: for every container that restarted, why its last run ended (reason, exit code,
+# when), the Pod's Warning Events (a failed probe shows there) and the last lines that run logged, so a
+# restart seen once in CI can be explained from CI's log alone.
+node_restart_report() {
+  local namespace pod container count
+  # shellcheck disable=SC2016 # a Go template, not shell
+  while read -r namespace pod container count; do
+    ((count > 0)) || continue
+    echo "--- $namespace/$pod, container $container, restarted $count time(s); its last run ended:"
+    k -n "$namespace" get pod "$pod" \
+      -o jsonpath="{.status.containerStatuses[?(@.name==\"$container\")].lastState.terminated}{'\n'}" || true
+    k -n "$namespace" get events --field-selector "involvedObject.name=$pod,type=Warning" \
+      -o custom-columns=LAST:.lastTimestamp,REASON:.reason,MESSAGE:.message --no-headers | tail -n 10 || true
+    k -n "$namespace" logs "$pod" -c "$container" --previous --tail=40 || true
+  done < <(k get pods -A -o go-template='{{range .items}}{{$pod := .}}{{range .status.containerStatuses}}{{$pod.metadata.namespace}} {{$pod.metadata.name}} {{.name}} {{.restartCount}}{{"\n"}}{{end}}{{end}}')
+}
+
 # check_down_is_clean CHAINS_BEFORE: after down, no process, mount, interface, chain or file of the
 # node is left (CHAINS_BEFORE: list_node_chains before the node came up).
 check_down_is_clean() {
