@@ -318,7 +318,8 @@ class ClusterJourneyIT {
 			report = load.stop();
 		}
 		String newImage = NodeCluster.image(cluster.settledAppPods().get(0), "service");
-		assertThat(newImage).endsWith("/oauth2-demo-service:" + clone.codeCommit());
+		assertThat(newImage).endsWith("/oauth2-demo-service:" + clone.codeCommit()
+				+ (GitopsClone.shipOptions().contains("--no-aot-cache") ? "-no-aot-cache" : ""));
 		assertThat(serveImage(newImage)).as("every Pod runs " + newImage).isTrue();
 		browser.get(APP_URL + "/");
 		assertThat(body().path("Hello").asString()).isEqualTo(greeting);

@@ -119,9 +119,20 @@ final class GitopsClone {
 		git("push", "--quiet", "--no-verify", REMOTE, "HEAD:main");
 	}
 
-	/** {@code scripts/ship}: builds the image with Jib, commits its tag, pushes. */
+	/**
+	 * {@code scripts/ship}: builds the image with Jib, commits its tag, pushes. With
+	 * {@code JOURNEY_SHIP_OPTIONS=--no-aot-cache} in the environment, ships without the
+	 * AOT cache (to measure the new Pods without it).
+	 */
 	void ship() {
-		succeeded(run(List.of(this.dir.resolve("scripts/ship").toString()), 20));
+		List<String> command = new ArrayList<>(List.of(this.dir.resolve("scripts/ship").toString()));
+		command.addAll(shipOptions());
+		succeeded(run(command, 20));
+	}
+
+	static List<String> shipOptions() {
+		String options = System.getenv().getOrDefault("JOURNEY_SHIP_OPTIONS", "").strip();
+		return options.isEmpty() ? List.of() : List.of(options.split("\\s+"));
 	}
 
 	/** The last commit that changed the service's code, as ship names its image. */
