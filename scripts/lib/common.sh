@@ -296,6 +296,19 @@ process_running() {
   kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null
 }
 
+# in_root ROOT USERSPEC: sets IN_ROOT to the command prefix that runs a command in the root filesystem
+# ROOT (an unpacked image), chrooted as USERSPEC (uid:gid), with /proc and /dev mounted in a mount
+# namespace of its own, so that they go with its last process. Needs root.
+IN_ROOT=()
+in_root() {
+  mkdir -p "$1/proc" "$1/dev" "$1/tmp"
+  # shellcheck disable=SC2016,SC2034 # the inner shell expands them; the caller reads IN_ROOT
+  IN_ROOT=(unshare --mount --propagation private -- /bin/sh -c '
+    root=$1; userspec=$2; shift 2
+    mount -t proc proc "$root/proc" && mount --rbind /dev "$root/dev" &&
+      exec chroot --userspec="$userspec" "$root" "$@"' sh "$1" "$2")
+}
+
 # start_process NAME COMMAND...: runs COMMAND in the background, in a new process group.
 start_process() {
   local name=$1
