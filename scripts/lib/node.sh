@@ -16,6 +16,8 @@ source "$REPO_ROOT/scripts/lib/kube-api.sh"
 source "$REPO_ROOT/scripts/lib/registry.sh"
 # shellcheck source=scripts/lib/cluster.sh
 source "$REPO_ROOT/scripts/lib/cluster.sh"
+# shellcheck source=scripts/lib/node-workers.sh
+source "$REPO_ROOT/scripts/lib/node-workers.sh"
 
 # There while the registry runs because the node's up started it.
 NODE_REGISTRY_MARK="$CACHE_DIR/node-started-the-registry"
@@ -33,6 +35,9 @@ NODE_INTERFACE=lo
 # k3s's ranges, so that what the local environment states for k3d (gitops/environments/local: the
 # ingress network) holds on the node too. Neither is routed by this host (check_cidrs_are_free).
 POD_CIDR=10.42.0.0/16
+# Each node's Pods take a /24 of POD_CIDR: the first node 10.42.0.0/24, node N 10.42.<N-1>.0/24
+# (scripts/lib/node-workers.sh).
+NODE_POD_SUBNET=10.42.0.0/24
 SERVICE_CIDR=10.43.0.0/16
 CLUSTER_DNS=10.43.0.10
 CNI_BRIDGE=cni0
@@ -68,7 +73,7 @@ node_ctr() {
 # lists its chains before anything else of the node exists).
 install_node_packages() {
   ((EUID == 0)) || die "the node runs containers: run as root"
-  apt_install containerd runc containernetworking-plugins iptables ipset conntrack jq gettext-base
+  apt_install containerd runc containernetworking-plugins iptables ipset conntrack jq gettext-base socat
 }
 
 node_preflight() {
@@ -86,7 +91,7 @@ node_preflight() {
   if $REGISTRY_STARTED; then
     touch "$NODE_REGISTRY_MARK"
   fi
-  "$REPO_ROOT/scripts/build/images" pause coredns traefik local-path-provisioner busybox
+  "$REPO_ROOT/scripts/build/images" pause coredns traefik local-path-provisioner busybox metrics-server
   require_free_ports "another node or program uses it" "$NODE_APISERVER_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT" \
     10248 10249 10250 10256 10257 10259
 }
@@ -127,17 +132,33 @@ node_address_exists() {
   [[ -n "$(ip -o addr show dev "$NODE_INTERFACE" to "$NODE_IP/32")" ]]
 }
 
-# Pods reach the node and each other, and nothing beyond this machine: what they would forward
-# through any other interface than the bridge is dropped. The rule sits in the mangle table's FORWARD,
-# which every forwarded packet passes before the filter table's, where kube-router and kube-proxy
-# accept what their rules allow. (A CNI-* chain: down removes it.)
+# Pods reach the nodes and each other, and nothing beyond this machine: what they would forward
+# through any other interface than the bridge or a link to another node is dropped. The rule sits in
+# the mangle table's FORWARD, which every forwarded packet passes before the filter table's, where
+# kube-router and kube-proxy accept what their rules allow. (A CNI-* chain: down removes it.)
+# isolate_pods [INTERFACE]...: the links to the other nodes, which Pods may use.
 POD_ISOLATION_CHAIN=CNI-OAUTH2-DEMO-ISOLATION
 POD_ISOLATION_TABLE=mangle
 isolate_pods() {
-  local table=(iptables -t "$POD_ISOLATION_TABLE")
+  local table=(iptables -t "$POD_ISOLATION_TABLE") interface
   "${table[@]}" -N "$POD_ISOLATION_CHAIN" 2>/dev/null || "${table[@]}" -F "$POD_ISOLATION_CHAIN"
+  for interface in "$@"; do
+    "${table[@]}" -A "$POD_ISOLATION_CHAIN" -s "$POD_CIDR" -o "$interface" -j RETURN
+  done
   "${table[@]}" -A "$POD_ISOLATION_CHAIN" -s "$POD_CIDR" ! -o "$CNI_BRIDGE" -j DROP
   "${table[@]}" -C FORWARD -j "$POD_ISOLATION_CHAIN" 2>/dev/null || "${table[@]}" -I FORWARD 1 -j "$POD_ISOLATION_CHAIN"
+}
+
+# This host's connections to a Service's address that kube-proxy has not written a rule for yet (the
+# API server checks an aggregated API's Service as soon as it exists) would follow the default route
+# off this machine, and whatever answers there would hold the connection. Refused here instead, so
+# the caller retries once the rule is in: the filter table's OUTPUT sees a packet after kube-proxy's
+# DNAT, so only those still addressed to SERVICE_CIDR match. (A CNI-* chain: down removes it.)
+SERVICE_GUARD_CHAIN=CNI-OAUTH2-DEMO-SERVICES
+guard_service_addresses() {
+  iptables -N "$SERVICE_GUARD_CHAIN" 2>/dev/null || iptables -F "$SERVICE_GUARD_CHAIN"
+  iptables -A "$SERVICE_GUARD_CHAIN" -d "$SERVICE_CIDR" -j REJECT --reject-with icmp-net-unreachable
+  iptables -C OUTPUT -j "$SERVICE_GUARD_CHAIN" 2>/dev/null || iptables -A OUTPUT -j "$SERVICE_GUARD_CHAIN"
 }
 
 # The iptables chains that exist before the node starts: down removes only the KUBE-*/CNI-* chains
@@ -244,11 +265,12 @@ unmount_node_dir() {
   done < <(awk -v dir="$NODE_DIR/" 'index($2, dir) == 1 { print $2 }' /proc/self/mounts | sort -r)
 }
 
-# remove_kubepods_cgroups: the cgroups the kubelet made (cgroupfs driver: /kubepods in each
-# controller's hierarchy), innermost first; they are empty once the containers are gone.
-remove_kubepods_cgroups() {
+# remove_cgroup_tree PATH: the cgroups a kubelet made (cgroupfs driver: PATH in each controller's
+# hierarchy, /kubepods for the first node), innermost first; they are empty once the containers are
+# gone.
+remove_cgroup_tree() {
   local dir
-  for dir in /sys/fs/cgroup/*/kubepods; do
+  for dir in /sys/fs/cgroup/*"$1"; do
     [[ -d "$dir" ]] || continue
     find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || warn "some cgroups under $dir are still in use"
   done
@@ -300,11 +322,13 @@ make_certificates() {
   chmod 600 "$KUBECONFIG_DIR"/*.conf
 }
 
+# write_containerd_config DIR CNI_DIR: a containerd with its root, state, socket and runc root under
+# DIR, its Pods' network from the CNI configuration in CNI_DIR/net.d.
 write_containerd_config() {
-  local registry dir
-  mkdir -p "$CONTAINERD_DIR/certs.d"
+  local containerd_dir=$1 registry dir
+  mkdir -p "$containerd_dir/certs.d"
   for registry in "${MIRRORED_REGISTRIES[@]}"; do
-    dir="$CONTAINERD_DIR/certs.d/$registry"
+    dir="$containerd_dir/certs.d/$registry"
     mkdir -p "$dir"
     cat >"$dir/hosts.toml" <<HOSTS
 # Every image of $registry is pulled from the local registry (same repository path and tag).
@@ -314,19 +338,19 @@ server = "https://$registry"
   capabilities = ["pull", "resolve"]
 HOSTS
   done
-  cat >"$CONTAINERD_DIR/config.toml" <<CONFIG
+  cat >"$containerd_dir/config.toml" <<CONFIG
 version = 2
-root = "$CONTAINERD_DIR/root"
-state = "$CONTAINERD_DIR/state"
+root = "$containerd_dir/root"
+state = "$containerd_dir/state"
 
 [grpc]
-  address = "$CONTAINERD_SOCK"
+  address = "$containerd_dir/containerd.sock"
 
 [ttrpc]
-  address = "$CONTAINERD_SOCK.ttrpc"
+  address = "$containerd_dir/containerd.sock.ttrpc"
 
 [plugins."io.containerd.internal.v1.opt"]
-  path = "$CONTAINERD_DIR/opt"
+  path = "$containerd_dir/opt"
 
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
@@ -343,36 +367,39 @@ state = "$CONTAINERD_DIR/state"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         # The kubelet uses the cgroupfs driver (no systemd here); both must agree.
         SystemdCgroup = false
-        Root = "$CONTAINERD_DIR/runc"
+        Root = "$containerd_dir/runc"
 
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "$CNI_BIN_DIR"
-    conf_dir = "$NODE_DIR/cni/net.d"
+    conf_dir = "$2/net.d"
 
   [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = "$CONTAINERD_DIR/certs.d"
+    config_path = "$containerd_dir/certs.d"
 CONFIG
 }
 
 # bridge + host-local + portmap; containerd adds the loopback plugin for each Pod's lo itself.
 # No masquerading (and isolate_pods): Pods reach the node and each other, nothing beyond this machine.
+# write_cni_config DIR NETWORK BRIDGE SUBNET: one node's Pod network, its addresses from SUBNET (its
+# part of POD_CIDR).
 write_cni_config() {
-  mkdir -p "$NODE_DIR/cni/net.d" "$NODE_DIR/cni/ipam"
-  cat >"$NODE_DIR/cni/net.d/10-oauth2-demo.conflist" <<CONFIG
+  local dir=$1 network=$2 bridge=$3 subnet=$4
+  mkdir -p "$dir/net.d" "$dir/ipam"
+  cat >"$dir/net.d/10-oauth2-demo.conflist" <<CONFIG
 {
   "cniVersion": "1.0.0",
-  "name": "$CNI_NETWORK",
+  "name": "$network",
   "plugins": [
     {
       "type": "bridge",
-      "bridge": "$CNI_BRIDGE",
+      "bridge": "$bridge",
       "isGateway": true,
       "ipMasq": false,
       "hairpinMode": true,
       "ipam": {
         "type": "host-local",
-        "dataDir": "$NODE_DIR/cni/ipam",
-        "ranges": [[{ "subnet": "$POD_CIDR" }]],
+        "dataDir": "$dir/ipam",
+        "ranges": [[{ "subnet": "$subnet" }]],
         "routes": [{ "dst": "0.0.0.0/0" }]
       }
     },
@@ -382,17 +409,22 @@ write_cni_config() {
 CONFIG
 }
 
+# write_kubelet_config DIR IP CONTAINERD_DIR CGROUP_ROOT: a kubelet serving on IP, its Pods in
+# containerd's under CONTAINERD_DIR and in cgroups under CGROUP_ROOT (two kubelets sharing one would
+# remove each other's Pods' cgroups).
 write_kubelet_config() {
-  mkdir -p "$NODE_DIR/kubelet"
-  cat >"$NODE_DIR/kubelet/config.yaml" <<CONFIG
+  local dir=$1 ip=$2 containerd_dir=$3 cgroup_root=$4
+  mkdir -p "$dir"
+  cat >"$dir/config.yaml" <<CONFIG
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
-address: $NODE_IP
+address: $ip
 port: 10250
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 healthzPort: 10248
-containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+containerRuntimeEndpoint: unix://$containerd_dir/containerd.sock
+cgroupRoot: $cgroup_root
 # No systemd on this machine; this VM has no swap, and a swap elsewhere must not stop the node.
 cgroupDriver: cgroupfs
 failSwapOn: false
@@ -404,8 +436,8 @@ authentication:
   x509: {clientCAFile: $PKI_DIR/ca.crt}
 authorization:
   mode: Webhook
-podLogsDir: $NODE_DIR/pod-logs
-volumePluginDir: $NODE_DIR/kubelet/volume-plugins
+podLogsDir: $dir/pod-logs
+volumePluginDir: $dir/volume-plugins
 serializeImagePulls: false
 # A developer's disk is often fuller than a server's: evict only when it is really full.
 evictionHard:
@@ -416,21 +448,23 @@ evictionHard:
 CONFIG
 }
 
+# write_kube_proxy_config DIR NAME IP
 write_kube_proxy_config() {
-  mkdir -p "$NODE_DIR/kube-proxy"
-  cat >"$NODE_DIR/kube-proxy/config.yaml" <<CONFIG
+  local dir=$1 name=$2 ip=$3
+  mkdir -p "$dir"
+  cat >"$dir/config.yaml" <<CONFIG
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 mode: iptables
 clientConnection:
   kubeconfig: $KUBECONFIG_DIR/kube-proxy.conf
-hostnameOverride: $NODE_NAME
+hostnameOverride: $name
 clusterCIDR: $POD_CIDR
-bindAddress: $NODE_IP
+bindAddress: $ip
 healthzBindAddress: 127.0.0.1:10256
 metricsBindAddress: 127.0.0.1:10249
 # NodePorts only on the node's own address, never on the host's network.
-nodePortAddresses: [$NODE_IP/32]
+nodePortAddresses: [$ip/32]
 iptables:
   localhostNodePorts: false
 # Leave the host's conntrack table size alone.
@@ -482,10 +516,15 @@ start_scheduler() {
 
 start_containerd() {
   start_process containerd containerd --config "$CONTAINERD_DIR/config.toml"
+  wait_for_containerd containerd "$CONTAINERD_SOCK"
+}
+
+# wait_for_containerd NAME SOCKET: until the containerd started as NAME answers on SOCKET.
+wait_for_containerd() {
   local started=$SECONDS
-  until node_ctr version >/dev/null 2>&1; do
-    process_running containerd || die "containerd exited (log: $(process_log containerd))"
-    ((SECONDS - started < 30)) || die "containerd not ready after 30 s (log: $(process_log containerd))"
+  until ctr --address "$2" version >/dev/null 2>&1; do
+    process_running "$1" || die "$1 exited (log: $(process_log "$1"))"
+    ((SECONDS - started < 30)) || die "$1 not ready after 30 s (log: $(process_log "$1"))"
     sleep 0.2
   done
 }
@@ -575,16 +614,22 @@ bind_cluster_admins() {
 
 # wait_for_node_ready SECONDS
 wait_for_node_ready() {
-  local started=$SECONDS
-  until [[ $(k get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]; do
-    process_running kubelet || die "the kubelet exited (log: $(process_log kubelet))"
-    if ((SECONDS - started >= $1)); then
-      print_log_end "$(process_log kubelet)"
-      die "node $NODE_NAME not Ready after $1 s (log: $(process_log kubelet))"
+  wait_for_named_node_ready "$NODE_NAME" kubelet "$1"
+}
+
+# wait_for_named_node_ready NODE KUBELET SECONDS: until Node NODE is Ready (KUBELET: its kubelet's
+# process name).
+wait_for_named_node_ready() {
+  local node=$1 kubelet=$2 started=$SECONDS
+  until [[ $(k get node "$node" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]; do
+    process_running "$kubelet" || die "the kubelet of $node exited (log: $(process_log "$kubelet"))"
+    if ((SECONDS - started >= $3)); then
+      print_log_end "$(process_log "$kubelet")"
+      die "node $node not Ready after $3 s (log: $(process_log "$kubelet"))"
     fi
     sleep 0.5
   done
-  log "node $NODE_NAME Ready after $((SECONDS - started)) s"
+  log "node $node Ready after $((SECONDS - started)) s"
 }
 
 node_is_up() {
@@ -610,14 +655,14 @@ remove_containers() {
   done
 }
 
-# kill_kubepods_processes: whatever still runs in the kubelet's cgroups (a last resort: the
-# processes there are the node's containers by construction).
-kill_kubepods_processes() {
+# kill_cgroup_processes PATH: whatever still runs in a kubelet's cgroups (/kubepods for the first
+# node; a last resort: the processes there are the node's containers by construction).
+kill_cgroup_processes() {
   local procs
-  [[ -d /sys/fs/cgroup/pids/kubepods ]] || return 0
-  procs=$(find /sys/fs/cgroup/pids/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null || true)
+  [[ -d "/sys/fs/cgroup/pids$1" ]] || return 0
+  procs=$(find "/sys/fs/cgroup/pids$1" -name cgroup.procs -exec cat {} + 2>/dev/null || true)
   [[ -z "$procs" ]] && return 0
-  warn "killing processes left in the kubelet's cgroups: $(echo "$procs" | tr '\n' ' ')"
+  warn "killing processes left in the cgroups under $1: $(echo "$procs" | tr '\n' ' ')"
   # shellcheck disable=SC2086 # one pid per word
   kill -KILL $procs 2>/dev/null || true
   sleep 1
@@ -634,23 +679,23 @@ render_addons() {
   local dir=$1 file
   rm -rf "$dir"
   mkdir -p "$dir"
-  export NODE_IP NODE_STORAGE_DIR TRAEFIK_IMAGE LOCAL_PATH_PROVISIONER_VERSION LOCAL_PATH_HELPER_IMAGE
+  export NODE_IP NODE_NAME NODE_STORAGE_DIR TRAEFIK_IMAGE LOCAL_PATH_PROVISIONER_VERSION LOCAL_PATH_HELPER_IMAGE METRICS_SERVER_VERSION
   (cd "$ADDONS_SOURCE" && find . -type f) | while IFS= read -r file; do
     mkdir -p "$dir/$(dirname "$file")"
     # Only these names: the files hold shell-like text ($VOL_DIR) that must stay as it is.
     # shellcheck disable=SC2016 # envsubst's list of names, not an expansion
-    envsubst '${NODE_IP} ${NODE_STORAGE_DIR} ${TRAEFIK_IMAGE} ${LOCAL_PATH_PROVISIONER_VERSION} ${LOCAL_PATH_HELPER_IMAGE}' \
+    envsubst '${NODE_IP} ${NODE_NAME} ${NODE_STORAGE_DIR} ${TRAEFIK_IMAGE} ${LOCAL_PATH_PROVISIONER_VERSION} ${LOCAL_PATH_HELPER_IMAGE} ${METRICS_SERVER_VERSION}' \
       <"$ADDONS_SOURCE/$file" >"$dir/$file"
   done
   cp "$(module_dir "github.com/rancher/local-path-provisioner@$LOCAL_PATH_PROVISIONER_VERSION")/deploy/local-path-storage.yaml" \
     "$dir/local-path/"
 }
 
-# install_addons: CoreDNS (kubeadm's addon phase, then our Corefile), Traefik and local-path-provisioner,
-# and waits until each runs.
+# install_addons: CoreDNS (kubeadm's addon phase, then our Corefile), Traefik, local-path-provisioner
+# and metrics-server, and waits until each runs (metrics-server: until metrics.k8s.io is served).
 install_addons() {
   local dir="$NODE_DIR/addons" log="$NODE_DIR/logs/addons.log"
-  step "installing CoreDNS, Traefik (127.0.0.1:8080) and local-path-provisioner" "$log"
+  step "installing CoreDNS, Traefik (127.0.0.1:8080), local-path-provisioner and metrics-server" "$log"
   render_addons "$dir"
   mkdir -p "$NODE_STORAGE_DIR"
   run_logged "$log" "$(kube_bin kubeadm)" init phase addon coredns --config "$NODE_DIR/kubeadm.yaml" \
@@ -658,16 +703,26 @@ install_addons() {
   {
     k -n kube-system create configmap coredns --from-file=Corefile="$dir/coredns/Corefile" --dry-run=client -o yaml |
       k replace -f -
-    # One node: one replica.
-    k -n kube-system scale deployment coredns --replicas 1
     k apply -f "$dir/traefik.yaml"
     k apply -k "$dir/local-path"
+    k apply -k "$dir/metrics-server"
   } >>"$log" 2>&1 || die "could not install the node's add-ons (log: $log)"
+  scale_addons_to_nodes
   local rollout
-  for rollout in kube-system/deployment/coredns kube-system/deployment/traefik local-path-storage/deployment/local-path-provisioner; do
+  for rollout in kube-system/deployment/coredns kube-system/daemonset/traefik local-path-storage/deployment/local-path-provisioner \
+    kube-system/deployment/metrics-server; do
     k -n "${rollout%%/*}" rollout status "${rollout#*/}" --timeout=180s >>"$log" 2>&1 ||
       die "${rollout#*/} did not become ready (log: $log; kubectl -n ${rollout%%/*} describe ${rollout#*/})"
   done
+  # Ready means it has scraped the kubelets; Available, that the apiserver reaches it (aggregation).
+  k wait --for=condition=Available apiservice/v1beta1.metrics.k8s.io --timeout=60s >>"$log" 2>&1 ||
+    die "metrics.k8s.io is not served (log: $log; kubectl describe apiservice v1beta1.metrics.k8s.io)"
+}
+
+# scale_addons_to_nodes: a CoreDNS replica per node (kubeadm's Deployment prefers them on different
+# nodes), so that a drain or the loss of one node leaves the cluster's names answered.
+scale_addons_to_nodes() {
+  k -n kube-system scale deployment coredns --replicas "$(node_count)" >/dev/null
 }
 
 # --- checks (scripts/test/node, scripts/test/cluster-node) ---------------------------------------
@@ -722,6 +777,9 @@ check_down_is_clean() {
   local sets
   sets=$(ipset list -n 2>/dev/null | grep -E "$POLICY_ENGINE_SETS" || true)
   [[ -z "$sets" ]] || leftovers+=("ipsets: $(echo "$sets" | tr '\n' ',')")
+  local worker_leftovers
+  worker_leftovers=$(workers_left)
+  [[ -z "$worker_leftovers" ]] || leftovers+=("$(echo "$worker_leftovers" | tr '\n' ';')")
   ((${#leftovers[@]} == 0)) || die "down left: ${leftovers[*]}"
   log "down removed every process, mount, interface, iptables chain and file of the node"
 }
@@ -740,10 +798,19 @@ take_down_failed_node() {
   node_down
 }
 
+# node_up [COUNT]: the first node, then nodes 2..COUNT (default 1); on a running cluster, adds the
+# nodes it lacks.
 node_up() {
+  local count=${1:-1}
   if node_is_up; then
     log "the node is up already (kubeconfig: $NODE_DIR/kubeconfig)"
     wait_for_node_ready 120
+    (($(node_count) <= count)) ||
+      die "the cluster has $(node_count) nodes, more than the $count asked for: scripts/node down first"
+    if (($(node_count) < count)); then
+      workers_up "$count"
+      scale_addons_to_nodes
+    fi
     return
   fi
   node_preflight
@@ -756,11 +823,12 @@ node_up() {
   set_node_sysctls
   add_node_address
   isolate_pods
+  guard_service_addresses
   make_certificates
-  write_containerd_config
-  write_cni_config
-  write_kubelet_config
-  write_kube_proxy_config
+  write_containerd_config "$CONTAINERD_DIR" "$NODE_DIR/cni"
+  write_cni_config "$NODE_DIR/cni" "$CNI_NETWORK" "$CNI_BRIDGE" "$NODE_POD_SUBNET"
+  write_kubelet_config "$NODE_DIR/kubelet" "$NODE_IP" "$CONTAINERD_DIR" /
+  write_kube_proxy_config "$NODE_DIR/kube-proxy" "$NODE_NAME" "$NODE_IP"
   step "starting etcd" "$(process_log etcd)"
   start_etcd
   wait_for_http etcd "http://127.0.0.1:$ETCD_PORT/health" 30 etcd
@@ -783,8 +851,9 @@ node_up() {
   step "starting kube-router's NetworkPolicy controller $KUBE_ROUTER_VERSION" "$(process_log kube-router)"
   start_policy_engine
   wait_for_policy_engine 60
+  workers_up "$count"
   install_addons
-  log "the node is up: export KUBECONFIG=$NODE_DIR/kubeconfig"
+  log "the cluster is up, $(node_count) node(s): export KUBECONFIG=$NODE_DIR/kubeconfig"
 }
 
 # Pods first (while the kubelet can still stop them: CNI DEL removes their network), then the rest.
@@ -796,17 +865,20 @@ node_down() {
       stop_process kube-scheduler
       k delete pods --all --all-namespaces --wait=false >/dev/null 2>&1 || true
       local started=$SECONDS
-      while [[ -n "$(node_ctr tasks list --quiet 2>/dev/null)" ]] && ((SECONDS - started < 90)); do
+      while { [[ -n "$(node_ctr tasks list --quiet 2>/dev/null)" ]] || worker_containers_left; } &&
+        ((SECONDS - started < 90)); do
         sleep 1
       done
     fi
     step "stopping the node's processes"
+    workers_down
     stop_process kube-proxy
     stop_process kubelet
     remove_containers
     stop_processes
   fi
-  kill_kubepods_processes
+  workers_down
+  kill_cgroup_processes /kubepods
   step "removing the node's mounts, network and iptables chains"
   unmount_node_dir
   remove_pod_networks
@@ -816,7 +888,7 @@ node_down() {
     remove_node_chains
     remove_policy_engine_rules
   fi
-  remove_kubepods_cgroups
+  remove_cgroup_tree /kubepods
   remove_files_outside_node_dir
   restore_node_sysctls
   step "removing $NODE_DIR"

@@ -68,12 +68,12 @@ install_staging_ca() {
 # The node's Traefik sends http to https, as production's ingress controller does for a host with TLS.
 redirect_http_to_https() {
   local args
-  args=$(kubectl -n kube-system get deployment traefik -o jsonpath='{.spec.template.spec.containers[0].args}')
+  args=$(kubectl -n kube-system get daemonset traefik -o jsonpath='{.spec.template.spec.containers[0].args}')
   [[ "$args" != *"redirections.entryPoint.to=websecure"* ]] || return 0
-  kubectl -n kube-system patch deployment traefik --type json -p '[
+  kubectl -n kube-system patch daemonset traefik --type json -p '[
     {"op": "add", "path": "/spec/template/spec/containers/0/args/-", "value": "--entryPoints.web.http.redirections.entryPoint.to=websecure"},
     {"op": "add", "path": "/spec/template/spec/containers/0/args/-", "value": "--entryPoints.web.http.redirections.entryPoint.scheme=https"}]' >/dev/null
-  kubectl -n kube-system rollout status deployment/traefik --timeout=120s >/dev/null
+  kubectl -n kube-system rollout status daemonset/traefik --timeout=120s >/dev/null
   log "Traefik sends http://…:8080 to https://…:$HTTPS_PORT"
 }
 
