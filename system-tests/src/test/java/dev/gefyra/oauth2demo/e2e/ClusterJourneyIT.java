@@ -53,10 +53,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The user's journey on the node's cluster, in headless Chromium through the Ingress: log
  * in, change the mapping by git push, ship code by git push under steady load, see Argo
- * CD undo drift, and lose the Keycloak, PostgreSQL and app Pods. Run by
- * {@code scripts/test/cluster-journey}, which clones the repository the cluster serves
- * and maps the environment's hosts to the Ingress; the cluster runs the starting tree
- * again afterwards.
+ * CD (and the app's autoscaler, for its replicas) undo drift, and lose the Keycloak,
+ * PostgreSQL and app Pods. Run by {@code scripts/test/cluster-journey}, which clones the
+ * repository the cluster serves and maps the environment's hosts to the Ingress; the
+ * cluster runs the starting tree again afterwards.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterJourneyIT {
@@ -351,7 +351,14 @@ class ClusterJourneyIT {
 	@Order(7)
 	void argoCdShouldUndoDriftWhileEveryRequestIsAnswered() {
 		Deployment deployment = cluster.appDeployment().get();
-		int replicas = deployment.getSpec().getReplicas();
+		int fewest = cluster.client.autoscaling()
+			.v2()
+			.horizontalPodAutoscalers()
+			.inNamespace(NodeCluster.APP)
+			.withName(NodeCluster.APP)
+			.get()
+			.getSpec()
+			.getMinReplicas();
 		String component = deployment.getMetadata().getLabels().get("app.kubernetes.io/component");
 		ConfigMap configMap = cluster.client.configMaps().inNamespace(NodeCluster.APP).withName(NodeCluster.APP).get();
 		List<Deployment> seen = new CopyOnWriteArrayList<>();
@@ -361,12 +368,14 @@ class ClusterJourneyIT {
 				SteadyLoad load = SteadyLoad.start(URI.create(ITEM), sessionCookies(), ClusterJourneyIT::isJohnsAnswer,
 						REQUESTS_PER_SECOND)) {
 			long started = System.nanoTime();
-			cluster.appDeployment().scale(replicas + 1);
-			// Argo CD may undo it within a second: the watch shows that the drift was
-			// there before it was undone.
-			awaitSeenInOrder(seen, "the Deployment scaled to " + (replicas + 1) + ", then back to " + replicas,
-					(state) -> state.getSpec().getReplicas() == replicas + 1,
-					(state) -> state.getSpec().getReplicas() == replicas);
+			// The replicas are the autoscaler's (git states none: Argo CD leaves them
+			// alone). One below its minimum is drift it undoes within its sync period,
+			// whatever the load asks for; the watch shows the drift before the undoing.
+			cluster.appDeployment().scale(fewest - 1);
+			awaitSeenInOrder(seen,
+					"the Deployment scaled to " + (fewest - 1) + ", then by its autoscaler to " + fewest + " or more",
+					(state) -> state.getSpec().getReplicas() == fewest - 1,
+					(state) -> state.getSpec().getReplicas() >= fewest);
 			undone.put("selfheal_scale_s", secondsSince(started));
 			seen.clear();
 			started = System.nanoTime();

@@ -82,15 +82,17 @@ class AppDeploymentTests {
 
 	/**
 	 * One Pod lost (deleted, evicted, drained) must leave another serving: with none, the
-	 * ingress answers 404 until a new Pod is Ready and routed (measured on the node).
+	 * ingress answers 404 until a new Pod is Ready and routed (measured on the node). The
+	 * fewest Pods are the HorizontalPodAutoscaler's minReplicas.
 	 */
 	@ParameterizedTest
 	@ValueSource(strings = { "local", "production" })
 	void losingOnePodShouldLeaveAnotherServing(String overlay) {
 		Deployment deployment = single(overlay, Deployment.class);
 		PodDisruptionBudget budget = single(overlay, PodDisruptionBudget.class);
-		assertThat(deployment.getSpec().getReplicas()).isGreaterThanOrEqualTo(2);
-		assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isLessThan(deployment.getSpec().getReplicas());
+		int fewest = Replicas.fewest(deployment, GitOpsTree.render("gitops/oauth2-demo/overlays/" + overlay));
+		assertThat(fewest).as("fewest replicas").isGreaterThanOrEqualTo(2);
+		assertThat(Replicas.disruptionsAllowed(budget, fewest)).as("disruptions allowed").isLessThan(fewest);
 	}
 
 	/**

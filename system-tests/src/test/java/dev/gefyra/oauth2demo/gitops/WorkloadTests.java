@@ -145,8 +145,8 @@ class WorkloadTests {
 	/**
 	 * Several replicas promise that losing one Pod leaves another serving; a drain or an
 	 * eviction keeps that promise only under a PodDisruptionBudget that lets fewer go
-	 * than run (for Keycloak, the one left also holds the sessions:
-	 * scripts/test/cluster-staging).
+	 * than run, counted at the fewest a HorizontalPodAutoscaler keeps (for Keycloak, the
+	 * one left also holds the sessions: scripts/test/cluster-staging).
 	 */
 	@ParameterizedTest(name = "{0}")
 	@MethodSource("replicatedDeployments")
@@ -160,9 +160,11 @@ class WorkloadTests {
 				.containsAll(budget.getSpec().getSelector().getMatchLabels().entrySet()))
 			.toList();
 		assertThat(budgets).as("PodDisruptionBudgets selecting its Pods").hasSize(1);
-		assertThat(budgets.get(0).getSpec().getMaxUnavailable().getIntVal()).as("maxUnavailable")
+		int fewest = Replicas.fewest(deployment, overlay);
+		assertThat(Replicas.disruptionsAllowed(budgets.get(0), fewest))
+			.as("disruptions allowed at the fewest Pods (%d), all healthy", fewest)
 			.isPositive()
-			.isLessThan(deployment.getSpec().getReplicas());
+			.isLessThan(fewest);
 	}
 
 	static Stream<Arguments> replicatedDeployments() {
@@ -172,7 +174,7 @@ class WorkloadTests {
 			objects.stream()
 				.filter(Deployment.class::isInstance)
 				.map(Deployment.class::cast)
-				.filter((deployment) -> deployment.getSpec().getReplicas() > 1)
+				.filter((deployment) -> Replicas.fewest(deployment, objects) > 1)
 				.forEach((deployment) -> deployments
 					.add(Arguments.of(overlay + " " + deployment.getMetadata().getName(), deployment, objects)));
 		});
