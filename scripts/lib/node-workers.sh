@@ -172,16 +172,45 @@ start_worker_processes() {
   start_process "kube-proxy-$n" nsenter --net="/run/netns/$(worker_netns "$n")" -- \
     "$(kube_bin kube-proxy)" --config "$dir/kube-proxy/config.yaml"
   wait_for_named_node_ready "$name" "kubelet-$n" 180
+  start_worker_policy_engine "$n"
+}
+
+# shellcheck disable=SC2034 # IN_NODE_NET: read by scripts/lib/node.sh's iptables helpers
+start_worker_policy_engine() { # N
+  local n=$1
   start_process "kube-router-$n" nsenter --net="/run/netns/$(worker_netns "$n")" -- \
     "$KUBE_ROUTER_BIN" --kubeconfig "$KUBECONFIG_DIR/admin.conf" \
-    --hostname-override "$name" --run-firewall=true --run-router=false --run-service-proxy=false \
+    --hostname-override "$(worker_name "$n")" --run-firewall=true --run-router=false --run-service-proxy=false \
     --enable-cni=false --enable-ipv4=true --enable-ipv6=false --service-cluster-ip-range "$SERVICE_CIDR" \
     --health-port 0 --metrics-port 0
   local started=$SECONDS
-  until in_worker "$n" iptables-save -t filter | grep -q -- '^-A FORWARD .*-j KUBE-ROUTER-FORWARD'; do
+  IN_NODE_NET=(nsenter --net="/run/netns/$(worker_netns "$n")" --)
+  until policy_engine_enforces; do
     process_running "kube-router-$n" || die "kube-router of node $n exited (log: $(process_log "kube-router-$n"))"
     ((SECONDS - started < 60)) || die "kube-router of node $n: no chains after 60 s (log: $(process_log "kube-router-$n"))"
     sleep 0.5
+  done
+  IN_NODE_NET=()
+}
+
+# stop_workers_policy_engines / start_workers_policy_engines: kube-router of nodes 2..N out of their
+# Pods' path (its chains and ipsets removed in each node's namespace) and back, for the probe's
+# control (scripts/test/network-policies).
+# shellcheck disable=SC2034 # IN_NODE_NET: read by scripts/lib/node.sh's iptables helpers
+stop_workers_policy_engines() {
+  local n
+  for ((n = 2; n <= $(node_count); n++)); do
+    stop_process "kube-router-$n"
+    IN_NODE_NET=(nsenter --net="/run/netns/$(worker_netns "$n")" --)
+    remove_policy_engine_rules
+    IN_NODE_NET=()
+  done
+}
+
+start_workers_policy_engines() {
+  local n
+  for ((n = 2; n <= $(node_count); n++)); do
+    process_running "kube-router-$n" || start_worker_policy_engine "$n"
   done
 }
 

@@ -167,12 +167,16 @@ record_preexisting_chains() {
   [[ -f "$NODE_DIR/chains.before" ]] || list_node_chains >"$NODE_DIR/chains.before"
 }
 
+# The command prefix that runs iptables and ipset in another node's network namespace (in_worker_net);
+# empty: this host's, the first node's.
+IN_NODE_NET=()
+
 # list_node_chains: "<iptables|ip6tables> <table> <chain>" of every KUBE-* and CNI-* chain.
 list_node_chains() {
   local cmd table
   for cmd in iptables ip6tables; do
     for table in filter nat mangle; do
-      "$cmd-save" -t "$table" 2>/dev/null | sed -n "s/^:\(\(KUBE\|CNI\)-[^ ]*\) .*/$cmd $table \1/p"
+      "${IN_NODE_NET[@]}" "$cmd-save" -t "$table" 2>/dev/null | sed -n "s/^:\(\(KUBE\|CNI\)-[^ ]*\) .*/$cmd $table \1/p"
     done
   done
 }
@@ -192,14 +196,14 @@ remove_chains() {
     while IFS= read -r rule; do
       # iptables-save prints each rule as its -A command, comments quoted: the same words with -D
       # delete it (xargs splits them as a shell would).
-      xargs "$cmd" -t "$table" <<<"${rule/#-A /-D }" 2>/dev/null || true
-    done < <("$cmd-save" -t "$table" | grep -E -- "^-A .* -j $chain( |$)" || true)
+      xargs "${IN_NODE_NET[@]}" "$cmd" -t "$table" <<<"${rule/#-A /-D }" 2>/dev/null || true
+    done < <("${IN_NODE_NET[@]}" "$cmd-save" -t "$table" | grep -E -- "^-A .* -j $chain( |$)" || true)
   done <<<"$1"
   while read -r cmd table chain; do
-    "$cmd" -t "$table" -F "$chain" 2>/dev/null || true
+    "${IN_NODE_NET[@]}" "$cmd" -t "$table" -F "$chain" 2>/dev/null || true
   done <<<"$1"
   while read -r cmd table chain; do
-    "$cmd" -t "$table" -X "$chain" 2>/dev/null || warn "could not delete $cmd -t $table chain $chain"
+    "${IN_NODE_NET[@]}" "$cmd" -t "$table" -X "$chain" 2>/dev/null || warn "could not delete $cmd -t $table chain $chain"
   done <<<"$1"
 }
 
@@ -573,7 +577,7 @@ wait_for_policy_engine() {
 
 policy_engine_enforces() {
   local rules
-  rules=$(iptables-save -t filter)
+  rules=$("${IN_NODE_NET[@]}" iptables-save -t filter)
   grep -q -- '^-A FORWARD .*-j KUBE-ROUTER-FORWARD' <<<"$rules" || return 1
   [[ -z "$(k get networkpolicies --all-namespaces -o name 2>/dev/null)" ]] ||
     grep -q '^:KUBE-NWPLCY-[A-Z0-9]\{16\} ' <<<"$rules"
@@ -586,8 +590,8 @@ remove_policy_engine_rules() {
   local chains set
   chains=$(list_node_chains | awk -v pattern="$POLICY_ENGINE_CHAINS" '$3 ~ pattern')
   [[ -z "$chains" ]] || remove_chains "$chains"
-  for set in $(ipset list -n 2>/dev/null | grep -E "$POLICY_ENGINE_SETS" || true); do
-    ipset destroy "$set" 2>/dev/null || warn "could not destroy ipset $set"
+  for set in $("${IN_NODE_NET[@]}" ipset list -n 2>/dev/null | grep -E "$POLICY_ENGINE_SETS" || true); do
+    "${IN_NODE_NET[@]}" ipset destroy "$set" 2>/dev/null || warn "could not destroy ipset $set"
   done
 }
 
@@ -596,11 +600,13 @@ remove_policy_engine_rules() {
 stop_policy_engine() {
   stop_process kube-router
   remove_policy_engine_rules
+  stop_workers_policy_engines
 }
 
 start_policy_engine_again() {
   process_running kube-router || start_policy_engine
   wait_for_policy_engine 60
+  start_workers_policy_engines
 }
 
 # The group kubeadm puts its admin (admin.conf) and the API server's kubelet client in is bound to
