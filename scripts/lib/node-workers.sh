@@ -157,39 +157,26 @@ worker_up() {
 }
 
 # start_worker_processes N: the registry relay, containerd, the kubelet, kube-proxy and kube-router
-# of node N, until its Node is Ready and its policy chains are in place.
+# of node N in its namespace, until its Node is Ready and its policy chains are in place.
+# shellcheck disable=SC2034 # IN_NODE_NET: read by scripts/lib/node.sh's process and iptables helpers
 start_worker_processes() {
-  local n=$1 name dir ip
-  name=$(worker_name "$n") dir=$(worker_dir "$n") ip=$(worker_ip "$n")
+  local n=$1 name dir
+  name=$(worker_name "$n") dir=$(worker_dir "$n")
   start_registry_relays "$n"
-  start_process "containerd-$n" nsenter --net="/run/netns/$(worker_netns "$n")" -- \
-    containerd --config "$dir/containerd/config.toml"
-  wait_for_containerd "containerd-$n" "$dir/containerd/containerd.sock"
-  start_process "kubelet-$n" nsenter --net="/run/netns/$(worker_netns "$n")" -- "$(kube_bin kubelet)" \
-    --config "$dir/kubelet/config.yaml" --kubeconfig "$dir/kubelet.conf" \
-    --root-dir "$dir/kubelet/root" --cert-dir "$dir/kubelet/pki" \
-    --hostname-override "$name" --node-ip "$ip"
-  start_process "kube-proxy-$n" nsenter --net="/run/netns/$(worker_netns "$n")" -- \
-    "$(kube_bin kube-proxy)" --config "$dir/kube-proxy/config.yaml"
+  IN_NODE_NET=(nsenter --net="/run/netns/$(worker_netns "$n")" --)
+  start_containerd "containerd-$n" "$dir/containerd"
+  start_kubelet "kubelet-$n" "$dir/kubelet" "$dir/kubelet.conf" "$name" "$(worker_ip "$n")"
+  start_kube_proxy "kube-proxy-$n" "$dir/kube-proxy"
   wait_for_named_node_ready "$name" "kubelet-$n" 180
   start_worker_policy_engine "$n"
+  IN_NODE_NET=()
 }
 
-# shellcheck disable=SC2034 # IN_NODE_NET: read by scripts/lib/node.sh's iptables helpers
+# shellcheck disable=SC2034 # IN_NODE_NET: read by scripts/lib/node.sh's process and iptables helpers
 start_worker_policy_engine() { # N
-  local n=$1
-  start_process "kube-router-$n" nsenter --net="/run/netns/$(worker_netns "$n")" -- \
-    "$KUBE_ROUTER_BIN" --kubeconfig "$KUBECONFIG_DIR/admin.conf" \
-    --hostname-override "$(worker_name "$n")" --run-firewall=true --run-router=false --run-service-proxy=false \
-    --enable-cni=false --enable-ipv4=true --enable-ipv6=false --service-cluster-ip-range "$SERVICE_CIDR" \
-    --health-port 0 --metrics-port 0
-  local started=$SECONDS
-  IN_NODE_NET=(nsenter --net="/run/netns/$(worker_netns "$n")" --)
-  until policy_engine_enforces; do
-    process_running "kube-router-$n" || die "kube-router of node $n exited (log: $(process_log "kube-router-$n"))"
-    ((SECONDS - started < 60)) || die "kube-router of node $n: no chains after 60 s (log: $(process_log "kube-router-$n"))"
-    sleep 0.5
-  done
+  IN_NODE_NET=(nsenter --net="/run/netns/$(worker_netns "$1")" --)
+  start_policy_engine "kube-router-$1" "$(worker_name "$1")"
+  wait_for_policy_engine 60 "kube-router-$1"
   IN_NODE_NET=()
 }
 

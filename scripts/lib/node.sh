@@ -518,9 +518,14 @@ start_scheduler() {
     --bind-address 127.0.0.1
 }
 
+# The node processes below start in the network namespace IN_NODE_NET enters (this host's when empty);
+# without arguments, the first node's.
+
+# start_containerd [PROCESS DIR]: the containerd configured under DIR, until it answers.
 start_containerd() {
-  start_process containerd containerd --config "$CONTAINERD_DIR/config.toml"
-  wait_for_containerd containerd "$CONTAINERD_SOCK"
+  local name=${1:-containerd} dir=${2:-$CONTAINERD_DIR}
+  start_process "$name" "${IN_NODE_NET[@]}" containerd --config "$dir/config.toml"
+  wait_for_containerd "$name" "$dir/containerd.sock"
 }
 
 # wait_for_containerd NAME SOCKET: until the containerd started as NAME answers on SOCKET.
@@ -533,15 +538,17 @@ wait_for_containerd() {
   done
 }
 
+# start_kubelet [PROCESS DIR KUBECONFIG NODE IP]: the kubelet configured under DIR (write_kubelet_config).
 start_kubelet() {
-  start_process kubelet "$(kube_bin kubelet)" \
-    --config "$NODE_DIR/kubelet/config.yaml" --kubeconfig "$KUBECONFIG_DIR/kubelet.conf" \
-    --root-dir "$NODE_DIR/kubelet/root" --cert-dir "$NODE_DIR/kubelet/pki" \
-    --hostname-override "$NODE_NAME" --node-ip "$NODE_IP"
+  local name=${1:-kubelet} dir=${2:-$NODE_DIR/kubelet} kubeconfig=${3:-$KUBECONFIG_DIR/kubelet.conf}
+  start_process "$name" "${IN_NODE_NET[@]}" "$(kube_bin kubelet)" \
+    --config "$dir/config.yaml" --kubeconfig "$kubeconfig" --root-dir "$dir/root" --cert-dir "$dir/pki" \
+    --hostname-override "${4:-$NODE_NAME}" --node-ip "${5:-$NODE_IP}"
 }
 
+# start_kube_proxy [PROCESS DIR]
 start_kube_proxy() {
-  start_process kube-proxy "$(kube_bin kube-proxy)" --config "$NODE_DIR/kube-proxy/config.yaml"
+  start_process "${1:-kube-proxy}" "${IN_NODE_NET[@]}" "$(kube_bin kube-proxy)" --config "${2:-$NODE_DIR/kube-proxy}/config.yaml"
 }
 
 # --- the NetworkPolicy engine ---------------------------------------------------------------------
@@ -555,24 +562,25 @@ KUBE_ROUTER_BIN="$KUBE_BIN_DIR/kube-router-$KUBE_ROUTER_VERSION/kube-router"
 POLICY_ENGINE_CHAINS='^KUBE-(ROUTER-|NWPLCY-|POD-FW-)'
 POLICY_ENGINE_SETS='^(inet6:)?(KUBE-SRC-|KUBE-DST-|TMP-)'
 
+# start_policy_engine [PROCESS NODE]
 start_policy_engine() {
-  start_process kube-router "$KUBE_ROUTER_BIN" --kubeconfig "$KUBECONFIG_DIR/admin.conf" \
-    --hostname-override "$NODE_NAME" --run-firewall=true --run-router=false --run-service-proxy=false \
+  start_process "${1:-kube-router}" "${IN_NODE_NET[@]}" "$KUBE_ROUTER_BIN" --kubeconfig "$KUBECONFIG_DIR/admin.conf" \
+    --hostname-override "${2:-$NODE_NAME}" --run-firewall=true --run-router=false --run-service-proxy=false \
     --enable-cni=false --enable-ipv4=true --enable-ipv6=false --service-cluster-ip-range "$SERVICE_CIDR" \
     --health-port 0 --metrics-port 0
 }
 
-# wait_for_policy_engine SECONDS: until kube-router has put its chains in the path of the Pods'
-# traffic and, when NetworkPolicies exist, written a chain for them. (Its health port would listen on
-# every address of the machine: it is off.)
+# wait_for_policy_engine SECONDS [PROCESS]: until kube-router has put its chains in the path of the
+# Pods' traffic and, when NetworkPolicies exist, written a chain for them. (Its health port would
+# listen on every address of the machine: it is off.)
 wait_for_policy_engine() {
-  local started=$SECONDS
+  local name=${2:-kube-router} started=$SECONDS
   until policy_engine_enforces; do
-    process_running kube-router || die "kube-router exited (log: $(process_log kube-router))"
-    ((SECONDS - started < $1)) || die "kube-router's NetworkPolicy chains not in place after $1 s (log: $(process_log kube-router))"
+    process_running "$name" || die "$name exited (log: $(process_log "$name"))"
+    ((SECONDS - started < $1)) || die "$name's NetworkPolicy chains not in place after $1 s (log: $(process_log "$name"))"
     sleep 0.5
   done
-  log "NetworkPolicies enforced by kube-router $KUBE_ROUTER_VERSION after $((SECONDS - started)) s"
+  log "NetworkPolicies enforced by $name ($KUBE_ROUTER_VERSION) after $((SECONDS - started)) s"
 }
 
 policy_engine_enforces() {
